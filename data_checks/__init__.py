@@ -1,0 +1,1 @@
+"""Data quality: Great Expectations suites built from the rules in seeds/quality_rules.csv."""

@@ -1,0 +1,142 @@
+"""Per-submission quality gate: the rules of seeds/quality_rules.csv run as one GX suite per level.
+
+One row per submission (wide, one column per indicator) so one validation covers a whole
+batch, and every failing row maps back to the file, sheet and cell it came from.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from data_checks.gx_runner import validate
+from orchestration import catalogue
+from orchestration.intake.findings import Finding, rules
+from orchestration.intake.parse import ParsedSubmission
+
+KEY = "file_name"
+
+
+def check_submissions(subs: list[ParsedSubmission], data_year: int) -> None:
+    """Append the findings of the GX rules to each submission (in place)."""
+    readable = [s for s in subs if s.info.get("level") in catalogue.LEVELS or _registry_level(s)]
+    for level in catalogue.LEVELS:
+        batch = [s for s in readable if (s.info.get("level") or _registry_level(s)) == level]
+        if batch:
+            _check_level(batch, level, data_year)
+
+
+def _registry_level(sub: ParsedSubmission) -> str | None:
+    school = catalogue.schools().get(sub.school_code or "")
+    return school.level if school else None
+
+
+def _frame(subs: list[ParsedSubmission], codes: list[str]) -> pd.DataFrame:
+    rows = []
+    for s in subs:
+        row: dict[str, object] = {KEY: s.file_name, "school_code": s.school_code, "data_year": s.info.get("data_year")}
+        row["school_level"] = f"{s.school_code}|{s.info.get('level')}"
+        row.update({c: None for c in codes})
+        row.update({v["indicator_code"]: v["value"] for v in s.values})
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    df[codes] = df[codes].astype("float64")
+    return df
+
+
+def _expectations(level: str, data_year: int, df: pd.DataFrame):
+    import great_expectations as gx
+
+    e = gx.expectations
+    registry = catalogue.schools()
+    out = [
+        e.ExpectColumnValuesToBeInSet(column="school_code", value_set=sorted(registry), meta={"rule_id": "M001"}),
+        e.ExpectColumnValuesToBeInSet(
+            column="school_code", value_set=sorted(c for c, s in registry.items() if s.active_in(data_year)), meta={"rule_id": "M002"}
+        ),
+        e.ExpectColumnValuesToBeInSet(column="data_year", value_set=[str(data_year)], meta={"rule_id": "M003"}),
+        e.ExpectColumnValuesToBeInSet(
+            column="school_level", value_set=sorted(f"{c}|{s.level}" for c, s in registry.items()), meta={"rule_id": "M004"}
+        ),
+    ]
+    version = catalogue.template_version_for(data_year)
+    for ind in catalogue.template_indicators(version, level):
+        if ind.required:
+            out.append(e.ExpectColumnValuesToNotBeNull(column=ind.code, meta={"rule_id": "V002", "indicator": ind.code}))
+        out.append(
+            e.ExpectColumnValuesToBeBetween(
+                column=ind.code, min_value=ind.min_value, max_value=ind.max_value, meta={"rule_id": "V003", "indicator": ind.code}
+            )
+        )
+    present = set(df.columns)
+    for rule in rules().values():
+        if rule["check_kind"] not in ("part_le_whole", "parts_equal_whole"):
+            continue
+        parts, wholes = catalogue.split_list(rule["part_codes"]), catalogue.split_list(rule["whole_code"])
+        if not set(parts + wholes) <= present:
+            continue
+        a, b = f"_whole_{rule['rule_id']}", f"_part_{rule['rule_id']}"
+        df[a] = df[wholes].sum(axis=1, min_count=len(wholes))
+        df[b] = df[parts].sum(axis=1, min_count=len(parts))
+        meta = {"rule_id": rule["rule_id"], "indicator": parts[0], "parts": parts, "wholes": wholes}
+        if rule["check_kind"] == "part_le_whole":
+            out.append(e.ExpectColumnPairValuesAToBeGreaterThanB(column_A=a, column_B=b, or_equal=True, ignore_row_if="either_value_is_missing", meta=meta))
+        else:
+            out.append(e.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b, ignore_row_if="either_value_is_missing", meta=meta))
+    return out
+
+
+def _check_level(subs: list[ParsedSubmission], level: str, data_year: int) -> None:
+    version = catalogue.template_version_for(data_year)
+    codes = [i.code for i in catalogue.template_indicators(version, level)]
+    df = _frame(subs, codes)
+    failures, _ = validate(df, _expectations(level, data_year, df), f"submissions_{level}_{data_year}", [KEY])
+    by_file = {s.file_name: s for s in subs}
+    for failure in failures:
+        for unexpected in failure.unexpected_rows:
+            sub = by_file[unexpected[KEY]]
+            finding = _finding(sub, failure.meta, unexpected, data_year)
+            if finding is not None:
+                sub.findings.append(finding)
+
+
+def _finding(sub: ParsedSubmission, meta: dict, row: dict, data_year: int) -> Finding | None:
+    rule_id = meta["rule_id"]
+    ids = {f.rule_id for f in sub.findings}
+    if rule_id.startswith("M"):
+        if rule_id == "M002" and "M001" in ids:
+            return None  # an unknown school is reported once, as unknown
+        field = {"M001": "school_code", "M002": "school_code", "M003": "data_year", "M004": "level"}[rule_id]
+        info_row = sub.info.get("_rows", {}).get(field)
+        school = catalogue.schools().get(sub.school_code or "")
+        found, expected = {
+            "M001": (f"学校代码「{sub.school_code}」", "学校名录中的代码"),
+            "M002": (f"{school.name if school else sub.school_code} 在 {data_year} 年度不在招生学校名录中", f"{data_year} 年度招生的学校"),
+            "M003": (f"数据年度「{sub.info.get('data_year')}」", f"{data_year}"),
+            "M004": (f"办学层次「{sub.info.get('level')}」", f"{school.level if school else '名录中的层次'}"),
+        }[rule_id]
+        return Finding(rule_id, sub.file_name, sheet="基本信息", row=info_row, found=found, expected=expected)
+    code = meta["indicator"]
+    if any(f.indicator_code == code and f.rule_id in ("V001", "R003", "R001") for f in sub.findings):
+        return None  # the cell is already reported as unreadable or missing
+    where = next((v for v in sub.values if v["indicator_code"] == code), None)
+    ind = catalogue.indicators()[code]
+    if rule_id == "V002":
+        found, expected = f"「{ind.name_zh}」未填写", "数值（确实为零请填 0）"
+    elif rule_id == "V003":
+        found = f"「{ind.name_zh}」为 {row.get(code):g} {ind.unit}"
+        expected = f"{ind.min_value:g}–{ind.max_value:g} {ind.unit}"
+    else:
+        names = lambda codes: " + ".join(catalogue.indicators()[c].name_zh for c in codes)  # noqa: E731
+        got = lambda prefix: row.get(f"_{prefix}_{rule_id}")  # noqa: E731
+        op = "≤" if meta.get("parts") and rules()[rule_id]["check_kind"] == "part_le_whole" else "="
+        found = f"{names(meta['parts'])} = {got('part'):g}，{names(meta['wholes'])} = {got('whole'):g}"
+        expected = f"{names(meta['parts'])} {op} {names(meta['wholes'])}"
+    return Finding(
+        rule_id,
+        sub.file_name,
+        sheet=where["sheet"] if where else ind.template_sheet,
+        row=where["row_number"] if where else None,
+        cell=where["cell"] if where else "",
+        indicator_code=code,
+        found=found,
+        expected=expected,
+    )

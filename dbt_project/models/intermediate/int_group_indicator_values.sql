@@ -1,0 +1,86 @@
+-- City aggregates per data year, group and indicator, for the schools in the city report's scope.
+-- Groups: 职业院校合计 (city), 高职 / 中职 (level), and each school type.
+-- Sums add up; rates are Σnumerator / Σdenominator over schools reporting both, never a mean of
+-- school rates. Every row carries its completeness: schools reporting / schools expected.
+with school_years as (
+    select * from {{ ref('int_school_years') }} where in_city_scope
+),
+
+memberships as (
+    select data_year, school_code, level, '职业院校合计' as group_name, 'city' as group_kind from school_years
+    union all
+    select data_year, school_code, level, level as group_name, 'level' as group_kind from school_years
+    union all
+    select data_year, school_code, level, school_type as group_name, 'school_type' as group_kind from school_years
+),
+
+expected as (
+    select
+        m.data_year, m.group_name, m.group_kind, m.school_code,
+        i.indicator_code, i.aggregation, i.numerator_code, i.denominator_code
+    from memberships as m
+    inner join {{ ref('stg_indicators') }} as i
+        on i.level in ('全部', m.level) and i.source in ('school', 'derived')
+),
+
+school_values as (
+    select * from {{ ref('int_school_indicator_values') }}
+),
+
+sums as (
+    select
+        e.data_year, e.group_name, e.group_kind, e.indicator_code,
+        sum(v.value) as value,
+        cast(null as double) as numerator,
+        cast(null as double) as denominator,
+        count(v.value) as schools_reporting,
+        count(*) as schools_expected
+    from expected as e
+    left join school_values as v
+        on v.data_year = e.data_year and v.school_code = e.school_code and v.indicator_code = e.indicator_code
+    where e.aggregation = 'sum'
+    group by e.data_year, e.group_name, e.group_kind, e.indicator_code
+),
+
+rate_parts as (
+    select
+        e.data_year, e.group_name, e.group_kind, e.indicator_code,
+        case when n.value is not null and d.value is not null then n.value end as numerator,
+        case when n.value is not null and d.value is not null then d.value end as denominator
+    from expected as e
+    left join school_values as n
+        on n.data_year = e.data_year and n.school_code = e.school_code and n.indicator_code = e.numerator_code
+    left join school_values as d
+        on d.data_year = e.data_year and d.school_code = e.school_code and d.indicator_code = e.denominator_code
+    where e.aggregation = 'ratio_of_sums'
+),
+
+rates as (
+    select
+        data_year, group_name, group_kind, indicator_code,
+        100.0 * sum(numerator) / nullif(sum(denominator), 0) as value,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        count(denominator) as schools_reporting,
+        count(*) as schools_expected
+    from rate_parts
+    group by data_year, group_name, group_kind, indicator_code
+),
+
+school_counts as (
+    select
+        data_year, group_name, group_kind, 'school_count' as indicator_code,
+        cast(count(*) as double) as value,
+        cast(null as double) as numerator,
+        cast(null as double) as denominator,
+        count(*) as schools_reporting,
+        count(*) as schools_expected
+    from memberships
+    group by data_year, group_name, group_kind
+)
+
+select * from sums
+union all
+select * from rates
+union all
+select * from school_counts

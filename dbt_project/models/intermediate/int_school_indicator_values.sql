@@ -1,0 +1,34 @@
+-- Long fact of school × year × indicator: reported values plus derived sums (seeds/indicator_components.csv).
+-- A derived sum exists only when every component that applies to the school's level is reported.
+with reported as (
+    select data_year, school_code, indicator_code, value
+    from {{ ref('stg_submission_values') }}
+),
+
+applicable_components as (
+    select c.indicator_code, c.component_code, i.level as component_level
+    from {{ ref('indicator_components') }} as c
+    inner join {{ ref('stg_indicators') }} as i on i.indicator_code = c.component_code
+),
+
+derived as (
+    select
+        sy.data_year,
+        sy.school_code,
+        ac.indicator_code,
+        case when count(r.value) = count(*) then sum(r.value) end as value
+    from {{ ref('int_school_years') }} as sy
+    inner join applicable_components as ac
+        on ac.component_level in ('全部', sy.level)
+    left join reported as r
+        on r.data_year = sy.data_year
+        and r.school_code = sy.school_code
+        and r.indicator_code = ac.component_code
+    group by sy.data_year, sy.school_code, ac.indicator_code
+    -- only schools that submitted this year get derived rows
+    having count(r.indicator_code) > 0
+)
+
+select data_year, school_code, indicator_code, value, 'reported' as origin from reported
+union all
+select data_year, school_code, indicator_code, value, 'derived' as origin from derived

@@ -1,0 +1,24 @@
+-- One row per submitted file version; is_current marks the latest accepted version per school and year.
+with submissions as (
+    select * from {{ source('raw', 'submissions') }}
+)
+
+select
+    submission_id,
+    cast(data_year as integer) as data_year,
+    school_code,
+    file_name,
+    file_hash,
+    file_bytes,
+    template_version,
+    status,
+    error_count,
+    warning_count,
+    received_at,
+    loaded_at,
+    status = 'accepted'
+        and row_number() over (
+            partition by data_year, school_code, status
+            order by loaded_at desc, received_at desc, submission_id desc
+        ) = 1 as is_current
+from submissions

@@ -1,0 +1,175 @@
+"""Reference data from seeds/: the indicator catalogue, template layout and school registry.
+
+Pure functions over the CSV files; the same files are dbt seeds, so Python and SQL read one truth.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from orchestration.settings import SEEDS_DIR
+
+LEVELS = ("高职", "中职")
+
+
+def read_seed(name: str, seeds_dir: Path = SEEDS_DIR) -> list[dict[str, str]]:
+    with open(seeds_dir / f"{name}.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip() for part in (text or "").split("|") if part.strip()]
+
+
+def normalize_label(text: object) -> str:
+    """Label key for matching: full-width to half-width, no spaces, no leading 其中/序号 noise."""
+    s = unicodedata.normalize("NFKC", str(text or ""))
+    s = re.sub(r"\s+", "", s)
+    s = s.replace("“", "").replace("”", "").replace('"', "")
+    s = re.sub(r"^(其中|含)[:：]?", "", s)
+    s = re.sub(r"[（(][^（()）]*[)）]$", "", s)  # a unit written into the label: 在校生数（人）
+    return s
+
+
+def normalize_unit(text: object) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name_zh: str
+    aliases: tuple[str, ...]
+    unit: str
+    level: str
+    value_type: str
+    aggregation: str
+    min_value: float | None
+    max_value: float | None
+    source: str
+    required: bool
+    template_sheet: str
+    template_versions: tuple[str, ...]
+    table_row: int
+
+    def applies_to(self, level: str) -> bool:
+        return self.level in ("全部", level)
+
+
+def _num(text: str) -> float | None:
+    return float(text) if text not in ("", None) else None
+
+
+@lru_cache(maxsize=None)
+def indicators(seeds_dir: Path = SEEDS_DIR) -> dict[str, Indicator]:
+    out = {}
+    for r in read_seed("indicators", seeds_dir):
+        out[r["indicator_code"]] = Indicator(
+            code=r["indicator_code"],
+            name_zh=r["name_zh"],
+            aliases=tuple(split_list(r["aliases"])),
+            unit=r["unit"],
+            level=r["level"],
+            value_type=r["value_type"],
+            aggregation=r["aggregation"],
+            min_value=_num(r["min_value"]),
+            max_value=_num(r["max_value"]),
+            source=r["source"],
+            required=r["required"] == "true",
+            template_sheet=r["template_sheet"],
+            template_versions=tuple(split_list(r["template_versions"])),
+            table_row=int(r["table_row"]),
+        )
+    return out
+
+
+@lru_cache(maxsize=None)
+def components(seeds_dir: Path = SEEDS_DIR) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for r in read_seed("indicator_components", seeds_dir):
+        out.setdefault(r["indicator_code"], []).append(r["component_code"])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=None)
+def template_version_for(data_year: int, seeds_dir: Path = SEEDS_DIR) -> str:
+    for r in read_seed("template_versions", seeds_dir):
+        if int(r["data_year"]) == int(data_year):
+            return r["template_version"]
+    raise KeyError(f"no submission template is defined for data year {data_year} (seeds/template_versions.csv)")
+
+
+def template_sheets(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> list[dict[str, str]]:
+    rows = [
+        r
+        for r in read_seed("template_sheets", seeds_dir)
+        if r["template_version"] == version and r["level"] in ("全部", level)
+    ]
+    return sorted(rows, key=lambda r: int(r["sheet_order"]))
+
+
+def template_indicators(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> list[Indicator]:
+    """The rows a school of `level` fills in template `version`, in table order."""
+    rows = [
+        ind
+        for ind in indicators(seeds_dir).values()
+        if ind.source == "school" and version in ind.template_versions and ind.applies_to(level)
+    ]
+    return sorted(rows, key=lambda i: i.table_row)
+
+
+def label_index(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> dict[tuple[str, str], Indicator]:
+    """(sheet, normalized label) -> indicator, over names and aliases. Rows match by name, never by position."""
+    index: dict[tuple[str, str], Indicator] = {}
+    for ind in template_indicators(version, level, seeds_dir):
+        for label in (ind.name_zh, *ind.aliases):
+            index[(ind.template_sheet, normalize_label(label))] = ind
+    return index
+
+
+@dataclass(frozen=True)
+class School:
+    code: str
+    name: str
+    former_names: tuple[str, ...]
+    school_type: str
+    level: str
+    district: str
+    active_from: int
+    active_to: int | None
+    in_city_scope: bool
+    is_placeholder: bool
+
+    def active_in(self, data_year: int) -> bool:
+        return self.active_from <= data_year and (self.active_to is None or data_year <= self.active_to)
+
+
+@lru_cache(maxsize=None)
+def schools(seeds_dir: Path = SEEDS_DIR) -> dict[str, School]:
+    out = {}
+    for r in read_seed("schools", seeds_dir):
+        out[r["school_code"]] = School(
+            code=r["school_code"],
+            name=r["school_name"],
+            former_names=tuple(split_list(r["former_names"])),
+            school_type=r["school_type"],
+            level=r["level"],
+            district=r["district"],
+            active_from=int(r["active_from"]),
+            active_to=int(r["active_to"]) if r["active_to"] else None,
+            in_city_scope=r["in_city_scope"] == "true",
+            is_placeholder=r["is_placeholder"] == "true",
+        )
+    return out
+
+
+def school_by_name(name: str, seeds_dir: Path = SEEDS_DIR) -> School | None:
+    key = normalize_label(name)
+    for s in schools(seeds_dir).values():
+        if key in {normalize_label(n) for n in (s.name, *s.former_names)}:
+            return s
+    return None

@@ -1,0 +1,57 @@
+"""Intake: the submissions in a year's landing folder, checked and loaded into DuckDB's raw schema."""
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.partitions import data_years
+from orchestration.defs.resources import Warehouse
+from orchestration.intake.batch import ingest
+
+RAW_TABLES = {
+    "submissions": "Every version of every submitted file, with hash, status and counts of findings.",
+    "submission_values": "Indicator values of accepted submissions with lineage (file, sheet, row, cell).",
+    "submission_findings": "Quality-rule findings per submission, with the Chinese message for the school.",
+}
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(["raw", name], description=text, group_name="intake", kinds={"python", "duckdb"}) for name, text in RAW_TABLES.items()],
+    partitions_def=data_years,
+    description="Read the year's landing folder, check every file (GX), load accepted ones, quarantine the rest.",
+)
+def raw_submissions(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    year = int(context.partition_key)
+    with warehouse.connect() as con:
+        summary = ingest(con, year, warehouse.landing(year))
+    for file_name, messages in summary.quarantined.items():
+        context.log.warning(f"{file_name} 已隔离（quarantined）：\n" + "\n".join(messages))
+    meta = {
+        "accepted": len(summary.accepted),
+        "quarantined": dg.MetadataValue.json(summary.quarantined),
+        "unchanged": len(summary.unchanged),
+    }
+    for name in RAW_TABLES:
+        yield dg.MaterializeResult(asset_key=["raw", name], metadata=meta)
+
+
+@dg.asset_check(asset=dg.AssetKey(["raw", "submissions"]), description="No school's current submission is quarantined; lists every error of every quarantined file.")
+def no_quarantined_submissions(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+    year = int(context.partition_key) if context.has_partition_key else None
+    with warehouse.connect() as con:
+        rows = con.execute(
+            """
+            select s.file_name, f.message_zh
+            from raw.submissions s join raw.submission_findings f using (submission_id)
+            where s.status = 'quarantined' and f.severity = 'error' and (? is null or s.data_year = ?)
+            order by s.file_name, f.sheet, f.row_number
+            """,
+            [year, year],
+        ).fetchall()
+    files: dict[str, list[str]] = {}
+    for file_name, message in rows:
+        files.setdefault(file_name, []).append(message)
+    return dg.AssetCheckResult(
+        passed=not files,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"quarantined_files": len(files), "messages": dg.MetadataValue.json(files)},
+    )

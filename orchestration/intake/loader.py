@@ -1,0 +1,153 @@
+"""Load parsed submissions into DuckDB's raw schema in one transaction, with lineage.
+
+Every version of every file is kept (keyed by data year and content hash); loading the same
+file twice changes nothing. Quarantined files keep their findings but no values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import duckdb
+import pandas as pd
+
+from orchestration.intake.parse import ParsedSubmission
+
+DDL = """
+create schema if not exists raw;
+create table if not exists raw.submissions (
+    submission_id varchar primary key,
+    data_year integer not null,
+    school_code varchar,
+    file_name varchar not null,
+    file_hash varchar not null,
+    file_bytes bigint,
+    template_version varchar,
+    status varchar not null,
+    error_count integer not null,
+    warning_count integer not null,
+    received_at timestamp,
+    loaded_at timestamp not null
+);
+create table if not exists raw.submission_values (
+    submission_id varchar not null,
+    data_year integer not null,
+    school_code varchar not null,
+    indicator_code varchar not null,
+    value double,
+    raw_text varchar,
+    sheet varchar,
+    row_number integer,
+    cell varchar,
+    label_as_written varchar,
+    unit_as_written varchar,
+    loaded_at timestamp not null
+);
+create table if not exists raw.submission_findings (
+    submission_id varchar not null,
+    data_year integer not null,
+    file_name varchar,
+    school_code varchar,
+    rule_id varchar not null,
+    severity varchar not null,
+    sheet varchar,
+    row_number integer,
+    cell varchar,
+    indicator_code varchar,
+    found varchar,
+    expected varchar,
+    message_zh varchar not null,
+    loaded_at timestamp not null
+);
+"""
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    data_year: int
+    accepted: list[str]
+    quarantined: dict[str, list[str]]  # file name -> Chinese messages of its errors
+    unchanged: list[str]
+
+
+def submission_id(data_year: int, sub: ParsedSubmission) -> str:
+    return f"{data_year}-{sub.file_hash[:20]}"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(DDL)
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, data_year: int) -> set[str]:
+    ensure_schema(con)
+    rows = con.execute("select submission_id from raw.submissions where data_year = ?", [data_year]).fetchall()
+    return {r[0] for r in rows}
+
+
+def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmission]) -> LoadSummary:
+    known = already_loaded(con, data_year)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    new = [s for s in subs if submission_id(data_year, s) not in known]
+    header, values, findings = [], [], []
+    for s in new:
+        sid = submission_id(data_year, s)
+        errors = s.blocking
+        status = "quarantined" if errors else "accepted"
+        header.append(
+            {
+                "submission_id": sid,
+                "data_year": data_year,
+                "school_code": s.school_code,
+                "file_name": s.file_name,
+                "file_hash": s.file_hash,
+                "file_bytes": s.path.stat().st_size,
+                "template_version": s.info.get("template_version"),
+                "status": status,
+                "error_count": len(errors),
+                "warning_count": len(s.findings) - len(errors),
+                "received_at": datetime.fromtimestamp(s.path.stat().st_mtime, timezone.utc).replace(tzinfo=None),
+                "loaded_at": now,
+            }
+        )
+        if status == "accepted":
+            values += [{"submission_id": sid, "data_year": data_year, "school_code": s.school_code, **v, "loaded_at": now} for v in s.values]
+        for f in s.findings:
+            rec = f.record()
+            findings.append(
+                {
+                    "submission_id": sid,
+                    "data_year": data_year,
+                    "file_name": s.file_name,
+                    "school_code": s.school_code,
+                    "rule_id": rec["rule_id"],
+                    "severity": rec["severity"],
+                    "sheet": rec["sheet"],
+                    "row_number": rec["row"],
+                    "cell": rec["cell"],
+                    "indicator_code": rec["indicator_code"],
+                    "found": rec["found"],
+                    "expected": rec["expected"],
+                    "message_zh": rec["message_zh"],
+                    "loaded_at": now,
+                }
+            )
+    con.execute("begin transaction")
+    try:
+        for table, rows in (("submissions", header), ("submission_values", values), ("submission_findings", findings)):
+            if rows:
+                frame = pd.DataFrame(rows)
+                if "row_number" in frame:
+                    frame["row_number"] = frame["row_number"].astype("Int64")
+                con.register("incoming", frame)
+                con.execute(f"insert into raw.{table} by name select * from incoming")
+                con.unregister("incoming")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return LoadSummary(
+        data_year=data_year,
+        accepted=[h["file_name"] for h in header if h["status"] == "accepted"],
+        quarantined={s.file_name: [f.message_zh for f in s.blocking] for s in new if s.blocking},
+        unchanged=[s.file_name for s in subs if submission_id(data_year, s) in known],
+    )

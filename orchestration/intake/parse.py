@@ -1,0 +1,164 @@
+"""Parse one submission file: school and year from 基本信息, indicator values matched by name and unit.
+
+Everything wrong is collected as findings, so the school sees all its problems at once.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter
+
+from orchestration import catalogue
+from orchestration.catalogue import normalize_label, normalize_unit
+from orchestration.intake.findings import Finding
+from orchestration.intake.reader import INFO_SHEET, UnreadableFile, read_sheets
+from orchestration.intake.template import INFO_FIELDS
+from orchestration.intake.values import NotANumber, parse_number
+
+REQUIRED_INFO = ("school_code", "data_year", "level")
+
+
+@dataclass
+class ParsedSubmission:
+    path: Path
+    file_hash: str
+    info: dict[str, object] = field(default_factory=dict)
+    values: list[dict[str, object]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+    @property
+    def school_code(self) -> str | None:
+        code = self.info.get("school_code")
+        return str(code).strip().upper() if code not in (None, "") else None
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def parse_submission(path: Path, data_year: int) -> ParsedSubmission:
+    sub = ParsedSubmission(path=path, file_hash=file_hash(path))
+    try:
+        sheets = read_sheets(path)
+    except UnreadableFile as exc:
+        sub.findings.append(exc.finding)
+        return sub
+    sub.info = _read_info(sub, sheets)
+    level = _level_of(sub)
+    if level is None:
+        return sub
+    version = catalogue.template_version_for(data_year)
+    sub.info["template_version"] = version
+    for sheet in catalogue.template_sheets(version, level):
+        if sheet["sheet_name"] not in sheets:
+            sub.findings.append(Finding("S001", sub.file_name, sheet=sheet["sheet_name"], found="工作簿中没有该工作表", expected=f"包含工作表「{sheet['sheet_name']}」"))
+    index = catalogue.label_index(version, level)
+    for sheet_name, rows in sheets.items():
+        if sheet_name != INFO_SHEET:
+            _read_values(sub, sheet_name, rows, index)
+    _check_required_rows(sub, version, level, sheets)
+    return sub
+
+
+def _read_info(sub: ParsedSubmission, sheets) -> dict[str, object]:
+    if INFO_SHEET not in sheets:
+        sub.findings.append(Finding("S001", sub.file_name, sheet=INFO_SHEET, found="工作簿中没有该工作表", expected=f"包含工作表「{INFO_SHEET}」"))
+        return {}
+    keys = {normalize_label(label): key for label, key, _ in INFO_FIELDS}
+    info: dict[str, object] = {}
+    for row_no, cells in sheets[INFO_SHEET]:
+        if len(cells) >= 2 and normalize_label(cells[0]) in keys and cells[1] not in (None, ""):
+            value = cells[1]
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            info[keys[normalize_label(cells[0])]] = str(value).strip()
+            info.setdefault("_rows", {})[keys[normalize_label(cells[0])]] = row_no
+    for key in REQUIRED_INFO:
+        if key not in info:
+            label = next(lbl for lbl, k, _ in INFO_FIELDS if k == key)
+            sub.findings.append(Finding("S002", sub.file_name, sheet=INFO_SHEET, found=f"「{label}」未填写", expected=f"填写{label}"))
+    return info
+
+
+def _level_of(sub: ParsedSubmission) -> str | None:
+    """The template level to read with: as declared, else from the registry."""
+    declared = str(sub.info.get("level", "")).strip()
+    if declared in catalogue.LEVELS:
+        return declared
+    school = catalogue.schools().get(sub.school_code or "")
+    return school.level if school else None
+
+
+def _header(rows) -> tuple[int, dict[str, int]] | None:
+    for pos, (_, cells) in enumerate(rows):
+        names = [normalize_label(c) for c in cells]
+        cols = {}
+        for i, name in enumerate(names):
+            for key in ("指标", "单位", "数值"):
+                if name.startswith(key) and key not in cols:
+                    cols[key] = i
+        if "指标" in cols and "数值" in cols:
+            return pos, cols
+    return None
+
+
+def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index) -> None:
+    found = _header(rows)
+    if found is None:
+        sub.findings.append(Finding("S003", sub.file_name, sheet=sheet_name, found="没有包含“指标”和“数值”的表头行", expected="表头：序号、指标、单位、数值、说明"))
+        return
+    header_pos, cols = found
+    by_label = {label: ind for (_, label), ind in index.items()}
+    for row_no, cells in rows[header_pos + 1 :]:
+        cells = list(cells) + [None] * (max(cols.values()) + 1 - len(cells))
+        label = normalize_label(cells[cols["指标"]])
+        if not label:
+            continue
+        ind = index.get((sheet_name, label)) or by_label.get(label)
+        if ind is None:
+            sub.findings.append(Finding("R002", sub.file_name, sheet=sheet_name, row=row_no, found=f"指标「{cells[cols['指标']]}」", expected="模板中的指标名称或名录认可的别名"))
+            continue
+        cell_ref = f"{get_column_letter(cols['数值'] + 1)}{row_no}"
+        unit = normalize_unit(cells[cols["单位"]]) if "单位" in cols else ""
+        if unit and unit != ind.unit:
+            sub.findings.append(Finding("R003", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, indicator_code=ind.code, found=f"「{ind.name_zh}」单位为「{unit}」", expected=f"单位「{ind.unit}」"))
+            continue
+        raw = cells[cols["数值"]]
+        try:
+            value = parse_number(raw)
+        except NotANumber as exc:
+            sub.findings.append(Finding("V001", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, indicator_code=ind.code, found=f"「{ind.name_zh}」填写为「{exc}」", expected="数字"))
+            value = None
+        sub.values.append(
+            {
+                "indicator_code": ind.code,
+                "value": value,
+                "raw_text": "" if raw is None else str(raw),
+                "sheet": sheet_name,
+                "row_number": row_no,
+                "cell": cell_ref,
+                "label_as_written": str(cells[cols["指标"]]),
+                "unit_as_written": unit,
+            }
+        )
+
+
+def _check_required_rows(sub: ParsedSubmission, version: str, level: str, sheets) -> None:
+    present = {v["indicator_code"] for v in sub.values} | {f.indicator_code for f in sub.findings}
+    for ind in catalogue.template_indicators(version, level):
+        if ind.required and ind.code not in present and ind.template_sheet in sheets:
+            sub.findings.append(Finding("R001", sub.file_name, sheet=ind.template_sheet, found=f"没有「{ind.name_zh}」这一行", expected=f"「{ind.name_zh}」（{ind.unit}）一行"))

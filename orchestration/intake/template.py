@@ -1,0 +1,117 @@
+"""Write the submission workbook for a level and data year from the catalogue.
+
+The blank template and the sample submissions come from this one writer, so schools fill
+exactly the layout the reader expects.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from orchestration import catalogue
+from orchestration.intake.reader import INFO_SHEET
+
+HEADER = ("序号", "指标", "单位", "数值", "说明")
+INFO_FIELDS = (
+    ("学校代码", "school_code", "见学校名录（如 BJGZ001）"),
+    ("学校名称", "school_name", "填写学校全称"),
+    ("数据年度", "data_year", "观测年度：上一年 9 月 1 日至当年 8 月 31 日"),
+    ("办学层次", "level", "高职 或 中职"),
+    ("模板版本", "template_version", "请勿修改"),
+    ("填报人", "filled_by", ""),
+    ("联系电话", "phone", ""),
+)
+_BOLD = Font(bold=True)
+_INPUT = PatternFill("solid", fgColor="FFF2CC")
+
+
+def write_workbook(
+    path: Path,
+    level: str,
+    data_year: int,
+    info: dict[str, object] | None = None,
+    values: dict[str, object] | None = None,
+) -> Path:
+    """Write a template (values=None) or a filled submission for `level` and `data_year`."""
+    version = catalogue.template_version_for(data_year)
+    info = {"data_year": data_year, "level": level, "template_version": version, **(info or {})}
+    values = values or {}
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in catalogue.template_sheets(version, level):
+        ws = wb.create_sheet(sheet["sheet_name"])
+        ws["A1"] = f"{sheet['title']}（{data_year} 年度 · {level}）"
+        ws["A1"].font = Font(bold=True, size=13)
+        if sheet["sheet_name"] == INFO_SHEET:
+            _write_info(ws, info)
+        else:
+            _write_rows(ws, catalogue.template_indicators(version, level), sheet["sheet_name"], values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _write_info(ws, info: dict[str, object]) -> None:
+    for col, text in enumerate(("项目", "填写内容", "说明"), start=1):
+        ws.cell(row=3, column=col, value=text).font = _BOLD
+    for i, (label, key, hint) in enumerate(INFO_FIELDS, start=4):
+        ws.cell(row=i, column=1, value=label)
+        cell = ws.cell(row=i, column=2, value=info.get(key))
+        cell.fill = _INPUT
+        ws.cell(row=i, column=3, value=hint)
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 36
+    ws.column_dimensions["C"].width = 44
+
+
+def _write_rows(ws, indicators: list[catalogue.Indicator], sheet_name: str, values: dict[str, object]) -> None:
+    for col, text in enumerate(HEADER, start=1):
+        ws.cell(row=3, column=col, value=text).font = _BOLD
+    row = 4
+    for n, ind in enumerate((i for i in indicators if i.template_sheet == sheet_name), start=1):
+        ws.cell(row=row, column=1, value=n)
+        ws.cell(row=row, column=2, value=ind.name_zh)
+        ws.cell(row=row, column=3, value=ind.unit)
+        cell = ws.cell(row=row, column=4, value=values.get(ind.code))
+        cell.fill = _INPUT
+        cell.alignment = Alignment(horizontal="right")
+        if ind.min_value is not None and ind.max_value is not None:
+            dv = DataValidation(
+                type="decimal",
+                operator="between",
+                formula1=f"{ind.min_value:g}",
+                formula2=f"{ind.max_value:g}",
+                showErrorMessage=True,
+                error=f"{ind.name_zh} 应为 {ind.min_value:g}–{ind.max_value:g} {ind.unit} 之间的数值",
+            )
+            ws.add_data_validation(dv)
+            dv.add(cell)
+        note = "必填" if ind.required else "未开展可留空（留空表示未填报，0 表示确无）"
+        ws.cell(row=row, column=5, value=note)
+        row += 1
+    ws.column_dimensions["A"].width = 6
+    ws.column_dimensions["B"].width = 34
+    ws.column_dimensions["C"].width = 8
+    ws.column_dimensions["D"].width = 16
+    ws.column_dimensions["E"].width = 40
+
+
+def write_csv(path: Path, level: str, data_year: int, info: dict[str, object], values: dict[str, object]) -> Path:
+    """The same content as the workbook, one row per cell (工作表, 指标, 单位, 数值)."""
+    import csv
+
+    version = catalogue.template_version_for(data_year)
+    info = {"data_year": data_year, "level": level, "template_version": version, **info}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(("工作表", "指标", "单位", "数值"))
+        for label, key, _ in INFO_FIELDS:
+            out.writerow((INFO_SHEET, label, "", info.get(key, "")))
+        for ind in catalogue.template_indicators(version, level):
+            value = values.get(ind.code)
+            out.writerow((ind.template_sheet, ind.name_zh, ind.unit, "" if value is None else value))
+    return path

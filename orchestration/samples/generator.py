@@ -1,0 +1,169 @@
+"""Deterministic sample submissions: one workbook per school and year whose city aggregates
+equal the city totals in seeds/sample/city_totals.csv (which reproduce the published report).
+
+School values look like real schools: sizes vary (a stable size per school), rates differ
+between schools, and parts stay within their wholes by the same part/whole rules the intake
+enforces (seeds/quality_rules.csv).
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections import defaultdict
+from pathlib import Path
+
+from orchestration import catalogue
+from orchestration.intake.findings import rules
+from orchestration.intake.template import write_csv, write_workbook
+
+OUTSIDE_SCOPE_SHARE = 0.3  # a school outside the city scope is sized like a small 高职 school
+CSV_EVERY = 12  # every n-th school submits CSV instead of a workbook, as some do
+BACHELOR_ONLY = {"enrol_bachelor_ft", "students_bachelor_ft"}
+AMOUNT_STEP = {"元": 100}  # amounts are whole hundreds of 元 (万元 with 2 decimals)
+
+
+def _rng(*parts: object) -> random.Random:
+    seed = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+    return random.Random(int(seed[:16], 16))
+
+
+def school_size(code: str) -> float:
+    return _rng("size", code).lognormvariate(0, 0.55)
+
+
+def allocate(total: int, weights: list[float], caps: list[int] | None = None) -> list[int]:
+    """Integers proportional to weights, summing to total, none above its cap (largest remainder)."""
+    n = len(weights)
+    caps = caps if caps is not None else [math.inf] * n
+    if total > sum(caps):
+        raise ValueError(f"cannot place {total} within caps summing to {sum(caps)}")
+    share = [0.0] * n
+    free = set(range(n))
+    rest = float(total)
+    while free:
+        wsum = sum(weights[i] for i in free) or len(free)
+        over = {i for i in free if rest * (weights[i] or 1) / wsum > caps[i]}
+        if not over:
+            for i in free:
+                share[i] = rest * (weights[i] if wsum else 1) / wsum
+            break
+        for i in over:
+            share[i] = caps[i]
+            rest -= caps[i]
+        free -= over
+    out = [min(int(math.floor(s + 1e-9)), caps[i]) for i, s in enumerate(share)]
+    order = sorted(range(n), key=lambda i: share[i] - out[i], reverse=True)
+    short = total - sum(out)
+    while short > 0:
+        for i in order:
+            if short and out[i] < caps[i]:
+                out[i] += 1
+                short -= 1
+    return out
+
+
+def _part_rules() -> list[tuple[list[str], list[str]]]:
+    return [
+        (catalogue.split_list(r["part_codes"]), catalogue.split_list(r["whole_code"]))
+        for r in rules().values()
+        if r["check_kind"] in ("part_le_whole", "parts_equal_whole")
+    ]
+
+
+def _order(codes: list[str]) -> list[str]:
+    """Wholes before their parts, parts in rule order."""
+    later = defaultdict(set)
+    for parts, wholes in _part_rules():
+        for i, p in enumerate(parts):
+            later[p] |= set(wholes) | set(parts[:i])
+    done: list[str] = []
+    pending = list(codes)
+    while pending:
+        for c in pending:
+            if not (later[c] & set(pending)):
+                done.append(c)
+                pending.remove(c)
+                break
+    return done
+
+
+def _caps(code: str, school_values: dict[str, float]) -> float:
+    cap = math.inf
+    for parts, wholes in _part_rules():
+        if code in parts and all(w in school_values for w in wholes):
+            before = parts[: parts.index(code)]
+            cap = min(cap, sum(school_values[w] for w in wholes) - sum(school_values.get(p, 0) for p in before))
+    return cap
+
+
+def _city_totals() -> dict[tuple[int, str, str], int]:
+    return {
+        (int(r["data_year"]), r["group_name"], r["indicator_code"]): int(float(r["value"]))
+        for r in catalogue.read_seed("sample/city_totals")
+    }
+
+
+def school_values(data_year: int) -> dict[str, dict[str, int]]:
+    """code -> {indicator: value} for every in-scope active school, plus schools kept apart."""
+    totals = _city_totals()
+    registry = [s for s in catalogue.schools().values() if s.active_in(data_year) and s.level in catalogue.LEVELS]
+    version = catalogue.template_version_for(data_year)
+    out: dict[str, dict[str, int]] = {s.code: {} for s in registry}
+    for level in catalogue.LEVELS:
+        members = [s for s in registry if s.level == level and s.in_city_scope]
+        codes = _order([i.code for i in catalogue.template_indicators(version, level)])
+        for code in codes:
+            groups = [t for t in {s.school_type for s in members} if (data_year, t, code) in totals]
+            for group in groups or [level]:
+                in_group = [s for s in members if not groups or s.school_type == group]
+                _allocate_indicator(code, data_year, in_group, totals[(data_year, group, code)], out)
+        for s in (s for s in registry if s.level == level and not s.in_city_scope and s.school_type in _types(members)):
+            for code in codes:
+                explicit = totals.get((data_year, s.name, code))
+                mean = totals[(data_year, level, code)] / max(len(members), 1)
+                total = explicit if explicit is not None else round(mean * OUTSIDE_SCOPE_SHARE)
+                _allocate_indicator(code, data_year, [s], total, out)
+    return {code: vals for code, vals in out.items() if vals}
+
+
+def _types(members) -> set[str]:
+    return {s.school_type for s in members}
+
+
+def _allocate_indicator(code: str, data_year: int, schools, total: int, out) -> None:
+    ind = catalogue.indicators()[code]
+    eligible = [s for s in schools if code not in BACHELOR_ONLY or s.school_type == "职业本科"]
+    if code == "attached_secondary_students":
+        eligible = _attached_class_schools(schools)
+    step = AMOUNT_STEP.get(ind.unit, 1)
+    weights, caps = [], []
+    for s in eligible:
+        parent = [w for parts, wholes in _part_rules() if code in parts for w in wholes]
+        base = sum(out[s.code].get(w, 0) for w in parent) if parent else school_size(s.code)
+        weights.append(base * _rng(code, s.code, data_year).uniform(0.75, 1.25) * _rng(code, s.code).uniform(0.7, 1.3))
+        cap = _caps(code, out[s.code])
+        caps.append(int(cap // step) if cap != math.inf else math.inf)
+    shares = allocate(total // step, weights, caps) if eligible else []
+    given = {s.code: v * step for s, v in zip(eligible, shares)}
+    for s in schools:
+        out[s.code][code] = given.get(s.code, 0)
+
+
+def _attached_class_schools(schools, count: int = 13):
+    """The 13 高职 schools that run attached 中职 classes (003 line 499), stable across years."""
+    ranked = sorted(schools, key=lambda s: _rng("attached", s.code).random())
+    return sorted(ranked[:count], key=lambda s: s.code)
+
+
+def generate(out_dir: Path, years: list[int]) -> list[Path]:
+    written = []
+    for year in years:
+        for n, (code, values) in enumerate(sorted(school_values(year).items())):
+            school = catalogue.schools()[code]
+            info = {"school_code": code, "school_name": school.name, "filled_by": "示例数据"}
+            if n % CSV_EVERY == CSV_EVERY - 1:
+                written.append(write_csv(out_dir / str(year) / f"{code}_{year}.csv", school.level, year, info, values))
+            else:
+                written.append(write_workbook(out_dir / str(year) / f"{code}_{year}.xlsx", school.level, year, info, values))
+    return written

@@ -1,0 +1,33 @@
+"""Where things live. One environment variable names the DuckDB file that Dagster and dbt share."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = REPO_ROOT / "seeds"
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+DUCKDB_ENV = "VOCWH_DUCKDB_PATH"
+HOME_ENV = "VOCWH_HOME"
+
+
+def home() -> Path:
+    """Working folder for the warehouse file, landing folder and outputs (default: ./var)."""
+    return Path(os.environ.get(HOME_ENV, REPO_ROOT / "var")).resolve()
+
+
+def duckdb_path() -> Path:
+    path = Path(os.environ.get(DUCKDB_ENV, home() / "warehouse.duckdb")).resolve()
+    # dbt reads the same variable through its profile, so publish the resolved value.
+    os.environ[DUCKDB_ENV] = str(path)
+    return path
+
+
+def landing_dir(data_year: int | str | None = None) -> Path:
+    base = home() / "landing"
+    return base / str(data_year) if data_year is not None else base
+
+
+def output_dir(data_year: int | str) -> Path:
+    return home() / "reports" / str(data_year)
