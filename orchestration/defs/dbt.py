@@ -1,5 +1,4 @@
 """dbt models as Dagster assets: groups follow the dbt folders, raw sources are the intake assets."""
-from __future__ import annotations
 
 import json
 from collections.abc import Mapping
@@ -26,7 +25,7 @@ def group_for(dbt_props: Mapping[str, Any]) -> str:
     return FOLDER_GROUPS.get(folders[0], folders[0])
 
 
-def dbt_vars(partition_key: str | None) -> list[str]:
+def dbt_vars(partition_key: "str | None") -> list[str]:
     """CLI arguments that tell dbt which data year the run is for."""
     return ["--vars", json.dumps({"data_year": int(partition_key)})] if partition_key else []
 

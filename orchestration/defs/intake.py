@@ -1,5 +1,4 @@
 """Intake: the submissions in a year's landing folder, checked and loaded into DuckDB's raw schema."""
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,8 @@
 """Resources: the one DuckDB file, the dbt project pointing at it, the landing folder."""
 from __future__ import annotations
 
+import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -9,6 +11,10 @@ import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration import settings
+
+# dbt is installed beside this interpreter; make it findable even when the venv is not activated.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+settings.duckdb_path()  # dbt's profile reads VOCWH_DUCKDB_PATH
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
 

@@ -1,0 +1,77 @@
+"""vocwh: write templates and sample submissions, and run the annual report job for a year."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from orchestration import settings
+
+
+def _template(args) -> None:
+    from orchestration.intake.template import write_workbook
+
+    out = Path(args.out or f"数据采集模板_{args.level}_{args.year}.xlsx")
+    write_workbook(out, args.level, args.year)
+    print(out.resolve())
+
+
+def _samples(args) -> None:
+    from orchestration.samples.generator import generate
+
+    out = Path(args.out) if args.out else settings.landing_dir()
+    files = generate(out, args.years)
+    print(f"{len(files)} sample submissions written under {out}")
+
+
+def _run(args) -> int:
+    os.environ.setdefault("DAGSTER_HOME", str(settings.home() / "dagster"))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.defs.partitions import DATA_YEARS
+
+    years = [y for y in (args.year - 1, args.year) if str(y) in DATA_YEARS] if args.with_previous else [args.year]
+    if args.samples and not any(settings.landing_dir(y).exists() for y in years):
+        from orchestration.samples.generator import generate
+
+        generate(settings.landing_dir(), years)
+        print(f"sample submissions written under {settings.landing_dir()}")
+    job = defs.resolve_job_def("annual_report")
+    instance = DagsterInstance.get()
+    for year in years:
+        result = job.execute_in_process(partition_key=str(year), instance=instance, raise_on_error=False)
+        print(f"data year {year}: {'success' if result.success else 'FAILED'} (run {result.run_id})")
+        if not result.success:
+            return 1
+    report = settings.output_dir(args.year) / "ch1_overview.html"
+    print(f"warehouse: {settings.duckdb_path()}")
+    print(f"report:    {report}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="vocwh", description="北京职业教育质量年度报告数据仓库")
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("template", help="write the blank submission workbook for a level and data year")
+    t.add_argument("--level", choices=["高职", "中职"], required=True)
+    t.add_argument("--year", type=int, required=True)
+    t.add_argument("--out")
+    t.set_defaults(func=_template)
+    s = sub.add_parser("samples", help="write the deterministic sample submissions")
+    s.add_argument("--years", type=int, nargs="+", default=[2024, 2025])
+    s.add_argument("--out")
+    s.set_defaults(func=_samples)
+    r = sub.add_parser("run", help="run intake → dbt → checks → report for a data year")
+    r.add_argument("--year", type=int, required=True)
+    r.add_argument("--with-previous", action="store_true", help="run the previous year first (changes need it)")
+    r.add_argument("--samples", action="store_true", help="write the sample submissions first if the landing folder is empty")
+    r.set_defaults(func=_run)
+    args = parser.parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

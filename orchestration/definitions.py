@@ -1,0 +1,14 @@
+"""The Dagster code location: intake → checks → dbt layers → reports."""
+import dagster as dg
+
+from orchestration.defs import automation, dbt, intake, reports, resources
+
+defs = dg.Definitions(
+    assets=[intake.raw_submissions, dbt.warehouse_dbt_models, reports.ch1_overview_html],
+    asset_checks=[intake.no_quarantined_submissions, reports.ch1_mart_quality_gate],
+    jobs=[automation.annual_report_job],
+    schedules=[automation.annual_refresh],
+    sensors=[automation.landing_folder_sensor],
+    resources=resources.default_resources(),
+    executor=dg.in_process_executor,
+)
