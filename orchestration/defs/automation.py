@@ -7,14 +7,13 @@ from datetime import datetime
 import dagster as dg
 
 from orchestration import settings
-from orchestration.defs.partitions import DATA_YEARS, data_years
+from orchestration.defs.partitions import DATA_YEARS
 from orchestration.intake.batch import landing_files
 
 # One process: DuckDB allows one writer, so steps of a run must not write from parallel processes.
 annual_report_job = dg.define_asset_job(
     "annual_report",
     selection=dg.AssetSelection.all(),
-    partitions_def=data_years,
     executor_def=dg.in_process_executor,
     description="Intake, dbt build, quality gates and report for one data year.",
 )

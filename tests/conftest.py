@@ -1,0 +1,36 @@
+"""Every test session gets its own warehouse home: nothing touches var/ of the checkout."""
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_HOME = Path(tempfile.mkdtemp(prefix="vocwh-test-"))
+os.environ["VOCWH_HOME"] = str(_HOME)
+os.environ.pop("VOCWH_DUCKDB_PATH", None)
+os.environ["DAGSTER_HOME"] = str(_HOME / "dagster")
+(_HOME / "dagster").mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def home() -> Path:
+    return _HOME
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(home):
+    """The whole graph materialized for 2024 and then 2025 from the sample submissions."""
+    import dagster as dg
+
+    from orchestration import settings
+    from orchestration.definitions import defs
+    from orchestration.samples.generator import generate
+
+    generate(settings.landing_dir(), [2024, 2025])
+    job = defs.resolve_job_def("annual_report")
+    results = {}
+    with dg.instance_for_test() as instance:
+        for year in ("2024", "2025"):
+            results[year] = job.execute_in_process(partition_key=year, instance=instance)
+            assert results[year].success
+    return results

@@ -1,0 +1,20 @@
+"""Materialize the graph for one data year against a warehouse of the test's own."""
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.definitions import defs
+from orchestration.defs.resources import Warehouse, dbt_project
+
+
+def materialize_year(home: Path, year: int, monkeypatch) -> dg.ExecuteInProcessResult:
+    """Run intake → dbt → checks → report for `year` with the warehouse under `home`."""
+    monkeypatch.setenv("VOCWH_HOME", str(home))
+    monkeypatch.setenv("VOCWH_DUCKDB_PATH", str(home / "warehouse.duckdb"))  # read by dbt's profile
+    assets = [a for a in defs.assets] + list(defs.asset_checks)
+    resources = {
+        "warehouse": Warehouse(duckdb_path=str(home / "warehouse.duckdb"), landing_root=str(home / "landing")),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+    }
+    return dg.materialize(assets, partition_key=str(year), resources=resources, raise_on_error=False)

@@ -1,0 +1,57 @@
+"""Display units and rounding as the reports print them; change wording by semantics."""
+from decimal import Decimal
+
+import pytest
+
+from orchestration.reports.formatting import change_words, display, grouped, round_half_up, scale_for
+from orchestration.reports.metrics import Metric
+
+
+@pytest.mark.parametrize(
+    "base,shown,scale", [("人", "万人", 10_000), ("元", "亿元", 100_000_000), ("元", "万元", 10_000), ("平方米", "万平方米", 10_000), ("册", "册", 1)]
+)
+def test_scale_for(base, shown, scale):
+    assert scale_for(base, shown) == scale
+
+
+def test_scale_for_rejects_unrelated_units():
+    with pytest.raises(ValueError):
+        scale_for("人", "万元")
+
+
+def test_round_half_up_not_bankers():
+    assert round_half_up(0.125, 2) == Decimal("0.13")  # banker's rounding would give 0.12
+    assert round_half_up(6.225, 2) == Decimal("6.23")
+
+
+def test_display_as_printed_in_003():
+    assert display(49528, "人", "万人", 2) == "4.95"  # line 478: 4.95万人
+    assert display(8_219_876_000, "元", "亿元", 2) == "82.20"  # line 517: 82.20亿元 keeps the trailing zero
+    assert display(None, "人", "人") == "—"
+    assert grouped(1234567.891, 2) == "1,234,567.89"
+
+
+def test_change_words():
+    assert change_words(248) == ("增加", 248)
+    assert change_words(-491) == ("减少", 491)
+    assert change_words(0) == ("持平", 0.0)
+
+
+def _metric(**row):
+    base = {"unit": "人", "value": 0, "prev_value": 0, "change_abs": None, "change_pct": None, "change_pp": None, "schools_reporting": 1, "schools_expected": 1}
+    return Metric({**base, **row})
+
+
+def test_count_changes_as_difference_and_percent():
+    m = _metric(value=13313, prev_value=14196, change_abs=-883, change_pct=-6.220062)
+    assert m.delta(suffix="人") == "减少 883 人"
+    assert m.pct() == "降幅 6.22%"
+
+
+def test_rate_changes_in_percentage_points():
+    m = _metric(unit="%", value=37.95, prev_value=39.47, change_pp=-1.52)
+    assert m.pp() == "下降 1.52 个百分点"
+
+
+def test_unchanged_count_reads_as_flat():
+    assert _metric(value=757, prev_value=757, change_abs=0.0).delta(suffix="个") == "持平"

@@ -1,0 +1,20 @@
+"""The blocking GX gate on the chapter 一 mart stops the report when the numbers are not fit to publish."""
+from orchestration.samples.generator import generate
+from tests.pipeline import materialize_year
+
+REPORT = ["reports", "ch1_overview_html"]
+
+
+def test_report_is_not_materialized_when_completeness_is_too_low(tmp_path, monkeypatch):
+    generate(tmp_path / "landing", [2025])
+    files = sorted((tmp_path / "landing" / "2025").iterdir())
+    for path in files[10:]:  # only 10 of 77 schools submit
+        path.unlink()
+    result = materialize_year(tmp_path, 2025, monkeypatch)
+    gate = next(e for e in result.get_asset_check_evaluations() if e.check_name == "ch1_mart_quality_gate")
+    assert gate.passed is False
+    assert "Q004" in gate.metadata["problems"].value
+    materialized = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
+    assert ("marts", "mart_ch1_indicators") in materialized
+    assert tuple(REPORT) not in materialized
+    assert not (tmp_path / "reports" / "2025" / "ch1_overview.html").exists()
