@@ -51,3 +51,16 @@ def test_missing_sheet_and_unreadable_file(tmp_path):
     bad.write_bytes(b"not a zip")
     assert [f.rule_id for f in parse_submission(bad, 2025).findings] == ["F001"]
     assert "文件「x.xlsx」" in parse_submission(bad, 2025).findings[0].message_zh
+
+
+def test_a_row_given_twice_is_an_error_not_a_silent_choice(tmp_path):
+    from openpyxl import load_workbook
+
+    values = {i.code: 10 for i in catalogue.template_indicators("2025", "中职")}
+    path = write_workbook(tmp_path / "d.xlsx", "中职", 2025, {"school_code": "BJZZ001"}, values)
+    wb = load_workbook(path)
+    ws = wb["教师队伍"]
+    ws.append([99, "专任教师数", "人", 12, ""])
+    wb.save(path)
+    findings = [f for f in parse_submission(path, 2025).findings if f.rule_id == "R004"]
+    assert len(findings) == 1 and findings[0].row == ws.max_row and findings[0].severity == "error"

@@ -137,6 +137,10 @@ def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index) -> None:
         if unit and unit != ind.unit:
             sub.findings.append(Finding("R003", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, indicator_code=ind.code, found=f"「{ind.name_zh}」单位为「{unit}」", expected=f"单位「{ind.unit}」"))
             continue
+        first = next((v for v in sub.values if v["indicator_code"] == ind.code), None)
+        if first is not None:
+            sub.findings.append(Finding("R004", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, indicator_code=ind.code, found=f"「{ind.name_zh}」在工作表「{first['sheet']}」第 {first['row_number']} 行已出现", expected="每个指标只填一行"))
+            continue
         raw = cells[cols["数值"]]
         try:
             value = parse_number(raw)
