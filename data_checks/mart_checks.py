@@ -21,7 +21,7 @@ class MartCheckResult:
 
 def reconciliation(df: pd.DataFrame) -> pd.DataFrame:
     """For additive indicators: each total beside the sum of its parts (city = levels; level = school types)."""
-    sums = df[df["value_type"] != "rate"]
+    sums = df[df["aggregation"].isin(["sum", "count"])]
     rows = []
     for (year, code), g in sums.groupby(["data_year", "indicator_code"]):
         by = g.set_index("group_name")
@@ -47,8 +47,8 @@ def check_mart(df: pd.DataFrame, data_year: int) -> MartCheckResult:
     threshold = float(rules()["Q004"]["threshold"])
     df = df.copy()
     df["rate_value"] = df["value"].where(df["value_type"] == "rate")
-    current = df[df["data_year"] == data_year].copy()
-    df["completeness_this_year"] = current["completeness"].reindex(df.index)
+    # Completeness gates the required indicators of the year being published.
+    df["completeness_this_year"] = df["completeness"].where((df["data_year"] == data_year) & df["required"].fillna(False).astype(bool))
     main = [
         e.ExpectCompoundColumnsToBeUnique(column_list=KEY, meta={"rule_id": "Q001"}),
         e.ExpectColumnValuesToBeBetween(column="rate_value", min_value=0, max_value=100, meta={"rule_id": "Q002"}),

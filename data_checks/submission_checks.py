@@ -57,8 +57,7 @@ def _expectations(level: str, data_year: int, df: pd.DataFrame):
             column="school_level", value_set=sorted(f"{c}|{s.level}" for c, s in registry.items()), meta={"rule_id": "M004"}
         ),
     ]
-    version = catalogue.template_version_for(data_year)
-    for ind in catalogue.template_indicators(version, level):
+    for ind in _indicators(level, data_year):
         if ind.required:
             out.append(e.ExpectColumnValuesToNotBeNull(column=ind.code, meta={"rule_id": "V002", "indicator": ind.code}))
         out.append(
@@ -84,9 +83,13 @@ def _expectations(level: str, data_year: int, df: pd.DataFrame):
     return out
 
 
+def _indicators(level: str, data_year: int) -> list[catalogue.Indicator]:
+    version = catalogue.template_version_for(data_year, level)
+    return [r.indicator for r in catalogue.template_rows(version, level)] if version else []
+
+
 def _check_level(subs: list[ParsedSubmission], level: str, data_year: int) -> None:
-    version = catalogue.template_version_for(data_year)
-    codes = [i.code for i in catalogue.template_indicators(version, level)]
+    codes = [i.code for i in _indicators(level, data_year)]
     df = _frame(subs, codes)
     failures, _ = validate(df, _expectations(level, data_year, df), f"submissions_{level}_{data_year}", [KEY])
     by_file = {s.file_name: s for s in subs}
@@ -133,7 +136,7 @@ def _finding(sub: ParsedSubmission, meta: dict, row: dict, data_year: int) -> Fi
     return Finding(
         rule_id,
         sub.file_name,
-        sheet=where["sheet"] if where else ind.template_sheet,
+        sheet=where["sheet"] if where else "",
         row=where["row_number"] if where else None,
         cell=where["cell"] if where else "",
         indicator_code=code,

@@ -52,8 +52,6 @@ class Indicator:
     max_value: float | None
     source: str
     required: bool
-    template_sheet: str
-    template_versions: tuple[str, ...]
     table_row: int
 
     def applies_to(self, level: str) -> bool:
@@ -80,8 +78,6 @@ def indicators(seeds_dir: Path = SEEDS_DIR) -> dict[str, Indicator]:
             max_value=_num(r["max_value"]),
             source=r["source"],
             required=r["required"] == "true",
-            template_sheet=r["template_sheet"],
-            template_versions=tuple(split_list(r["template_versions"])),
             table_row=int(r["table_row"]),
         )
     return out
@@ -96,11 +92,16 @@ def components(seeds_dir: Path = SEEDS_DIR) -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=None)
-def template_version_for(data_year: int, seeds_dir: Path = SEEDS_DIR) -> str:
+def template_version_for(data_year: int, level: str, seeds_dir: Path = SEEDS_DIR) -> str | None:
+    """The template a school of `level` fills for `data_year`; None where no data are collected."""
     for r in read_seed("template_versions", seeds_dir):
-        if int(r["data_year"]) == int(data_year):
+        if int(r["data_year"]) == int(data_year) and r["level"] == level:
             return r["template_version"]
-    raise KeyError(f"no submission template is defined for data year {data_year} (seeds/template_versions.csv)")
+    return None
+
+
+def collected_years(seeds_dir: Path = SEEDS_DIR) -> list[int]:
+    return sorted({int(r["data_year"]) for r in read_seed("template_versions", seeds_dir)})
 
 
 def template_sheets(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> list[dict[str, str]]:
@@ -112,22 +113,42 @@ def template_sheets(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> li
     return sorted(rows, key=lambda r: int(r["sheet_order"]))
 
 
-def template_indicators(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> list[Indicator]:
-    """The rows a school of `level` fills in template `version`, in table order."""
+@dataclass(frozen=True)
+class TemplateRow:
+    """One row of one year's template: that year's wording and unit for a catalogue indicator."""
+
+    indicator: Indicator
+    sheet: str
+    label: str
+    unit: str
+    order: int
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+
+@lru_cache(maxsize=None)
+def template_rows(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> tuple[TemplateRow, ...]:
+    """The rows a school of `level` fills in template `version`, sheet by sheet in table order."""
+    inds = indicators(seeds_dir)
+    sheet_order = {r["sheet_name"]: int(r["sheet_order"]) for r in template_sheets(version, level, seeds_dir)}
     rows = [
-        ind
-        for ind in indicators(seeds_dir).values()
-        if ind.source == "school" and version in ind.template_versions and ind.applies_to(level)
+        TemplateRow(inds[r["indicator_code"]], r["sheet_name"], r["row_label"], r["unit"], int(r["row_order"]))
+        for r in read_seed("template_rows", seeds_dir)
+        if r["template_version"] == version and r["level"] == level
     ]
-    return sorted(rows, key=lambda i: i.table_row)
+    return tuple(sorted(rows, key=lambda r: (sheet_order.get(r.sheet, 99), r.order)))
 
 
-def label_index(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> dict[tuple[str, str], Indicator]:
-    """(sheet, normalized label) -> indicator, over names and aliases. Rows match by name, never by position."""
-    index: dict[tuple[str, str], Indicator] = {}
-    for ind in template_indicators(version, level, seeds_dir):
-        for label in (ind.name_zh, *ind.aliases):
-            index[(ind.template_sheet, normalize_label(label))] = ind
+def label_index(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> dict[tuple[str, str], TemplateRow]:
+    """(sheet, normalized label) -> template row, over the year's wording, the name and aliases.
+
+    Rows match by name, never by position."""
+    index: dict[tuple[str, str], TemplateRow] = {}
+    for row in template_rows(version, level, seeds_dir):
+        for label in (row.label, row.indicator.name_zh, *row.indicator.aliases):
+            index[(row.sheet, normalize_label(label))] = row
     return index
 
 
@@ -141,15 +162,22 @@ class School:
     district: str
     active_from: int
     active_to: int | None
-    in_city_scope: bool
     is_placeholder: bool
+    excluded_years: frozenset[int]
 
     def active_in(self, data_year: int) -> bool:
         return self.active_from <= data_year and (self.active_to is None or data_year <= self.active_to)
 
+    def in_city_scope(self, data_year: int) -> bool:
+        """Counted in the city figures that year (seeds/city_scope_exclusions.csv says who is kept apart)."""
+        return self.active_in(data_year) and data_year not in self.excluded_years
+
 
 @lru_cache(maxsize=None)
 def schools(seeds_dir: Path = SEEDS_DIR) -> dict[str, School]:
+    excluded: dict[str, set[int]] = {}
+    for r in read_seed("city_scope_exclusions", seeds_dir):
+        excluded.setdefault(r["school_code"], set()).update(range(int(r["first_year"]), int(r["last_year"]) + 1))
     out = {}
     for r in read_seed("schools", seeds_dir):
         out[r["school_code"]] = School(
@@ -161,8 +189,8 @@ def schools(seeds_dir: Path = SEEDS_DIR) -> dict[str, School]:
             district=r["district"],
             active_from=int(r["active_from"]),
             active_to=int(r["active_to"]) if r["active_to"] else None,
-            in_city_scope=r["in_city_scope"] == "true",
             is_placeholder=r["is_placeholder"] == "true",
+            excluded_years=frozenset(excluded.get(r["school_code"], ())),
         )
     return out
 

@@ -73,7 +73,9 @@ def test_shougang_kept_apart(built_warehouse):
             """select value from marts.fct_school_indicator
                where data_year = 2025 and school_name = '首钢工学院' and indicator_code = 'students_associate_ft'"""
         ).fetchone()[0]
-        in_scope = con.execute("select in_city_scope from marts.dim_school where school_name = '首钢工学院'").fetchone()[0]
+        in_scope = con.execute(
+            "select in_city_scope from intermediate.int_school_years where data_year = 2025 and school_name = '首钢工学院'"
+        ).fetchone()[0]
     assert value == 2287 and in_scope is False
 
 

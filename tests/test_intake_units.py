@@ -30,14 +30,14 @@ def test_labels_match_names_aliases_and_units_in_headers():
 def test_blank_template_has_every_row_and_reports_missing_values(tmp_path):
     path = write_workbook(tmp_path / "t.xlsx", "中职", 2025, info={"school_code": "BJZZ001"})
     sub = parse_submission(path, 2025)
-    expected = {i.code for i in catalogue.template_indicators("2025", "中职")}
+    expected = {r.code for r in catalogue.template_rows("2025", "中职")}
     assert {v["indicator_code"] for v in sub.values} == expected
     assert all(v["value"] is None for v in sub.values)
     assert not [f for f in sub.findings if f.rule_id in ("S001", "R001", "R002")]
 
 
 def test_csv_and_workbook_read_the_same(tmp_path):
-    values = {i.code: n for n, i in enumerate(catalogue.template_indicators("2025", "高职"), start=1)}
+    values = {r.code: n for n, r in enumerate(catalogue.template_rows("2025", "高职"), start=1)}
     info = {"school_code": "BJGZ002", "school_name": "北京工业职业技术学院"}
     a = parse_submission(write_workbook(tmp_path / "a.xlsx", "高职", 2025, info, values), 2025)
     b = parse_submission(write_csv(tmp_path / "b.csv", "高职", 2025, info, values), 2025)
@@ -56,7 +56,7 @@ def test_missing_sheet_and_unreadable_file(tmp_path):
 def test_a_row_given_twice_is_an_error_not_a_silent_choice(tmp_path):
     from openpyxl import load_workbook
 
-    values = {i.code: 10 for i in catalogue.template_indicators("2025", "中职")}
+    values = {r.code: 10 for r in catalogue.template_rows("2025", "中职")}
     path = write_workbook(tmp_path / "d.xlsx", "中职", 2025, {"school_code": "BJZZ001"}, values)
     wb = load_workbook(path)
     ws = wb["教师队伍"]

@@ -9,7 +9,7 @@ SEEDS = Path(__file__).parent.parent / "seeds"
 
 def _registry_count(data_year: int, label: str) -> int | None:
     schools = [s for s in catalogue.schools().values() if s.active_in(data_year)]
-    scoped = [s for s in schools if s.in_city_scope]
+    scoped = [s for s in schools if s.in_city_scope(data_year)]
     rules = {
         "独立设置高职院校": lambda: sum(s.school_type in ("高职专科", "职业本科") for s in scoped),
         "中专": lambda: sum(s.school_type == "中专" for s in scoped),

@@ -2,11 +2,13 @@
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration import settings
 from orchestration.defs.partitions import data_years
 from orchestration.defs.resources import dbt_project
 
@@ -44,9 +46,19 @@ class Translator(DagsterDbtTranslator):
 translator = Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+def manifest_is_stale(manifest: Path, sources: list[Path]) -> bool:
+    """The manifest must be rebuilt when any model, macro, seed or project file is newer than it."""
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    return any(f.stat().st_mtime > built for root in sources for f in ([root] if root.is_file() else root.rglob("*")) if f.is_file())
+
+
 def _prepare() -> None:
-    # `dagster dev` prepares the manifest itself; tests and the CLI need it too.
-    if not dbt_project.manifest_path.exists():
+    # `dagster dev` prepares the manifest itself; tests and the CLI need an up-to-date one too.
+    project = Path(dbt_project.project_dir)
+    sources = [project / "dbt_project.yml", project / "models", project / "macros", project / "tests", settings.SEEDS_DIR]
+    if manifest_is_stale(Path(dbt_project.manifest_path), sources):
         dbt_project.preparer.prepare(dbt_project)
 
 

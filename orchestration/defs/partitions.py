@@ -1,7 +1,7 @@
 """Data years are the partitions: every year that has a submission template (seeds/template_versions.csv)."""
 import dagster as dg
 
-from orchestration.catalogue import read_seed
+from orchestration.catalogue import collected_years
 
-DATA_YEARS = sorted({r["data_year"] for r in read_seed("template_versions")})
+DATA_YEARS = [str(y) for y in collected_years()]
 data_years = dg.StaticPartitionsDefinition(DATA_YEARS)

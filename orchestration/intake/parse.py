@@ -61,7 +61,10 @@ def parse_submission(path: Path, data_year: int) -> ParsedSubmission:
     level = _level_of(sub)
     if level is None:
         return sub
-    version = catalogue.template_version_for(data_year)
+    version = catalogue.template_version_for(data_year, level)
+    if version is None:
+        sub.findings.append(Finding("M005", sub.file_name, sheet=INFO_SHEET, found=f"{data_year} 年度不采集{level}数据", expected="本年度采集的办学层次"))
+        return sub
     sub.info["template_version"] = version
     for sheet in catalogue.template_sheets(version, level):
         if sheet["sheet_name"] not in sheets:
@@ -122,20 +125,21 @@ def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index) -> None:
         sub.findings.append(Finding("S003", sub.file_name, sheet=sheet_name, found="没有包含“指标”和“数值”的表头行", expected="表头：序号、指标、单位、数值、说明"))
         return
     header_pos, cols = found
-    by_label = {label: ind for (_, label), ind in index.items()}
+    by_label = {label: row for (_, label), row in index.items()}
     for row_no, cells in rows[header_pos + 1 :]:
         cells = list(cells) + [None] * (max(cols.values()) + 1 - len(cells))
         label = normalize_label(cells[cols["指标"]])
         if not label:
             continue
-        ind = index.get((sheet_name, label)) or by_label.get(label)
-        if ind is None:
+        trow = index.get((sheet_name, label)) or by_label.get(label)
+        if trow is None:
             sub.findings.append(Finding("R002", sub.file_name, sheet=sheet_name, row=row_no, found=f"指标「{cells[cols['指标']]}」", expected="模板中的指标名称或名录认可的别名"))
             continue
+        ind = trow.indicator
         cell_ref = f"{get_column_letter(cols['数值'] + 1)}{row_no}"
         unit = normalize_unit(cells[cols["单位"]]) if "单位" in cols else ""
-        if unit and unit != ind.unit:
-            sub.findings.append(Finding("R003", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, indicator_code=ind.code, found=f"「{ind.name_zh}」单位为「{unit}」", expected=f"单位「{ind.unit}」"))
+        if unit and unit != trow.unit:
+            sub.findings.append(Finding("R003", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, indicator_code=ind.code, found=f"「{trow.label}」单位为「{unit}」", expected=f"单位「{trow.unit}」"))
             continue
         first = next((v for v in sub.values if v["indicator_code"] == ind.code), None)
         if first is not None:
@@ -163,6 +167,6 @@ def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index) -> None:
 
 def _check_required_rows(sub: ParsedSubmission, version: str, level: str, sheets) -> None:
     present = {v["indicator_code"] for v in sub.values} | {f.indicator_code for f in sub.findings}
-    for ind in catalogue.template_indicators(version, level):
-        if ind.required and ind.code not in present and ind.template_sheet in sheets:
-            sub.findings.append(Finding("R001", sub.file_name, sheet=ind.template_sheet, found=f"没有「{ind.name_zh}」这一行", expected=f"「{ind.name_zh}」（{ind.unit}）一行"))
+    for trow in catalogue.template_rows(version, level):
+        if trow.indicator.required and trow.code not in present and trow.sheet in sheets:
+            sub.findings.append(Finding("R001", sub.file_name, sheet=trow.sheet, found=f"没有「{trow.label}」这一行", expected=f"「{trow.label}」（{trow.unit}）一行"))

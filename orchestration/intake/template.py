@@ -36,7 +36,7 @@ def write_workbook(
     values: dict[str, object] | None = None,
 ) -> Path:
     """Write a template (values=None) or a filled submission for `level` and `data_year`."""
-    version = catalogue.template_version_for(data_year)
+    version = _version(data_year, level)
     info = {"data_year": data_year, "level": level, "template_version": version, **(info or {})}
     values = values or {}
     wb = Workbook()
@@ -48,7 +48,7 @@ def write_workbook(
         if sheet["sheet_name"] == INFO_SHEET:
             _write_info(ws, info)
         else:
-            _write_rows(ws, catalogue.template_indicators(version, level), sheet["sheet_name"], values)
+            _write_rows(ws, catalogue.template_rows(version, level), sheet["sheet_name"], values)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -67,14 +67,22 @@ def _write_info(ws, info: dict[str, object]) -> None:
     ws.column_dimensions["C"].width = 44
 
 
-def _write_rows(ws, indicators: list[catalogue.Indicator], sheet_name: str, values: dict[str, object]) -> None:
+def _version(data_year: int, level: str) -> str:
+    version = catalogue.template_version_for(data_year, level)
+    if version is None:
+        raise ValueError(f"no {level} submission template for data year {data_year} (seeds/template_versions.csv)")
+    return version
+
+
+def _write_rows(ws, rows: tuple[catalogue.TemplateRow, ...], sheet_name: str, values: dict[str, object]) -> None:
     for col, text in enumerate(HEADER, start=1):
         ws.cell(row=3, column=col, value=text).font = _BOLD
     row = 4
-    for n, ind in enumerate((i for i in indicators if i.template_sheet == sheet_name), start=1):
+    for n, trow in enumerate((r for r in rows if r.sheet == sheet_name), start=1):
+        ind = trow.indicator
         ws.cell(row=row, column=1, value=n)
-        ws.cell(row=row, column=2, value=ind.name_zh)
-        ws.cell(row=row, column=3, value=ind.unit)
+        ws.cell(row=row, column=2, value=trow.label)
+        ws.cell(row=row, column=3, value=trow.unit)
         cell = ws.cell(row=row, column=4, value=values.get(ind.code))
         cell.fill = _INPUT
         cell.alignment = Alignment(horizontal="right")
@@ -103,7 +111,7 @@ def write_csv(path: Path, level: str, data_year: int, info: dict[str, object], v
     """The same content as the workbook, one row per cell (工作表, 指标, 单位, 数值)."""
     import csv
 
-    version = catalogue.template_version_for(data_year)
+    version = _version(data_year, level)
     info = {"data_year": data_year, "level": level, "template_version": version, **info}
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
@@ -111,7 +119,7 @@ def write_csv(path: Path, level: str, data_year: int, info: dict[str, object], v
         out.writerow(("工作表", "指标", "单位", "数值"))
         for label, key, _ in INFO_FIELDS:
             out.writerow((INFO_SHEET, label, "", info.get(key, "")))
-        for ind in catalogue.template_indicators(version, level):
-            value = values.get(ind.code)
-            out.writerow((ind.template_sheet, ind.name_zh, ind.unit, "" if value is None else value))
+        for trow in catalogue.template_rows(version, level):
+            value = values.get(trow.code)
+            out.writerow((trow.sheet, trow.label, trow.unit, "" if value is None else value))
     return path

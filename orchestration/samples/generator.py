@@ -93,37 +93,45 @@ def _caps(code: str, school_values: dict[str, float]) -> float:
     for parts, wholes in _part_rules():
         if code in parts and all(w in school_values for w in wholes):
             before = parts[: parts.index(code)]
-            cap = min(cap, sum(school_values[w] for w in wholes) - sum(school_values.get(p, 0) for p in before))
+            cap = min(cap, sum(school_values[w] or 0 for w in wholes) - sum(school_values.get(p) or 0 for p in before))
     return cap
 
 
-def _city_totals() -> dict[tuple[int, str, str], int]:
+def _city_totals() -> dict[tuple[int, str, str], tuple[int, int]]:
+    """(year, group, indicator) -> (total, number of schools that leave it blank)."""
     return {
-        (int(r["data_year"]), r["group_name"], r["indicator_code"]): int(float(r["value"]))
+        (int(r["data_year"]), r["group_name"], r["indicator_code"]): (int(float(r["value"])), int(r.get("missing_schools") or 0))
         for r in catalogue.read_seed("sample/city_totals")
     }
 
 
-def school_values(data_year: int) -> dict[str, dict[str, int]]:
-    """code -> {indicator: value} for every in-scope active school, plus schools kept apart."""
+def school_values(data_year: int) -> dict[str, dict[str, int | None]]:
+    """code -> {indicator: value (None = left blank)} for every school that submits that year."""
     totals = _city_totals()
     registry = [s for s in catalogue.schools().values() if s.active_in(data_year) and s.level in catalogue.LEVELS]
-    version = catalogue.template_version_for(data_year)
-    out: dict[str, dict[str, int]] = {s.code: {} for s in registry}
+    out: dict[str, dict[str, int | None]] = {s.code: {} for s in registry}
     for level in catalogue.LEVELS:
-        members = [s for s in registry if s.level == level and s.in_city_scope]
-        codes = _order([i.code for i in catalogue.template_indicators(version, level)])
+        version = catalogue.template_version_for(data_year, level)
+        if version is None:
+            continue
+        members = [s for s in registry if s.level == level and s.in_city_scope(data_year)]
+        codes = _order(list(dict.fromkeys(r.code for r in catalogue.template_rows(version, level))))
         for code in codes:
-            groups = [t for t in {s.school_type for s in members} if (data_year, t, code) in totals]
+            groups = [t for t in _types(members) if (data_year, t, code) in totals]
             for group in groups or [level]:
                 in_group = [s for s in members if not groups or s.school_type == group]
-                _allocate_indicator(code, data_year, in_group, totals[(data_year, group, code)], out)
-        for s in (s for s in registry if s.level == level and not s.in_city_scope and s.school_type in _types(members)):
+                total, missing = totals.get((data_year, group, code), (None, 0))
+                if total is None:
+                    raise KeyError(f"seeds/sample/city_totals.csv has no {level} total for {code} in {data_year}")
+                _allocate_indicator(code, data_year, in_group, total, out, missing)
+        # Schools kept apart from the city figures submit too, where the totals name them (首钢工学院).
+        apart = [s for s in registry if s.level == level and not s.in_city_scope(data_year) and any((data_year, s.name, c) in totals for c in codes)]
+        for s in apart:
             for code in codes:
                 explicit = totals.get((data_year, s.name, code))
-                mean = totals[(data_year, level, code)] / max(len(members), 1)
-                total = explicit if explicit is not None else round(mean * OUTSIDE_SCOPE_SHARE)
-                _allocate_indicator(code, data_year, [s], total, out)
+                mean = totals[(data_year, level, code)][0] / max(len(members), 1)
+                total = explicit[0] if explicit else round(mean * OUTSIDE_SCOPE_SHARE)
+                _allocate_indicator(code, data_year, [s], total, out, 0)
     return {code: vals for code, vals in out.items() if vals}
 
 
@@ -131,23 +139,30 @@ def _types(members) -> set[str]:
     return {s.school_type for s in members}
 
 
-def _allocate_indicator(code: str, data_year: int, schools, total: int, out) -> None:
+def _blank_schools(code: str, data_year: int, schools, missing: int) -> set[str]:
+    """The schools that do not report an indicator, as the report's footnote says (stable per year)."""
+    ranked = sorted(schools, key=lambda s: _rng("blank", code, data_year, s.code).random())
+    return {s.code for s in ranked[:missing]}
+
+
+def _allocate_indicator(code: str, data_year: int, schools, total: int, out, missing: int = 0) -> None:
     ind = catalogue.indicators()[code]
-    eligible = [s for s in schools if code not in BACHELOR_ONLY or s.school_type == "职业本科"]
+    blank = _blank_schools(code, data_year, schools, missing)
+    eligible = [s for s in schools if s.code not in blank and (code not in BACHELOR_ONLY or s.school_type == "职业本科")]
     if code == "attached_secondary_students":
         eligible = _attached_class_schools(schools)
     step = AMOUNT_STEP.get(ind.unit, 1)
     weights, caps = [], []
     for s in eligible:
         parent = [w for parts, wholes in _part_rules() if code in parts for w in wholes]
-        base = sum(out[s.code].get(w, 0) for w in parent) if parent else school_size(s.code)
+        base = sum(out[s.code].get(w) or 0 for w in parent) if parent else school_size(s.code)
         weights.append(base * _rng(code, s.code, data_year).uniform(0.75, 1.25) * _rng(code, s.code).uniform(0.7, 1.3))
         cap = _caps(code, out[s.code])
         caps.append(int(cap // step) if cap != math.inf else math.inf)
     shares = allocate(total // step, weights, caps) if eligible else []
     given = {s.code: v * step for s, v in zip(eligible, shares)}
     for s in schools:
-        out[s.code][code] = given.get(s.code, 0)
+        out[s.code][code] = None if s.code in blank else given.get(s.code, 0)
 
 
 def _attached_class_schools(schools, count: int = 13):

@@ -1,7 +1,8 @@
 -- City aggregates per data year, group and indicator, for the schools in the city report's scope.
 -- Groups: 职业院校合计 (city), 高职 / 中职 (level), and each school type.
--- Sums add up; rates are Σnumerator / Σdenominator over schools reporting both, never a mean of
--- school rates. Every row carries its completeness: schools reporting / schools expected.
+-- Sums add up; rates are 100 × Σnumerator / Σdenominator over schools reporting both, never a mean of
+-- school rates; per-student values and ratios are Σnumerator / Σdenominator. Every row carries its
+-- completeness: schools reporting / schools expected (schools of a level that collects the indicator).
 with school_years as (
     select * from {{ ref('int_school_years') }} where in_city_scope
 ),
@@ -17,10 +18,13 @@ memberships as (
 expected as (
     select
         m.data_year, m.group_name, m.group_kind, m.school_code,
-        i.indicator_code, i.aggregation, i.numerator_code, i.denominator_code
+        i.indicator_code, i.aggregation, i.numerator_code, i.denominator_code,
+        case when i.value_type = 'rate' then 100.0 else 1.0 end as multiplier
     from memberships as m
+    inner join {{ ref('int_indicator_years') }} as iy
+        on iy.data_year = m.data_year and iy.level = m.level
     inner join {{ ref('stg_indicators') }} as i
-        on i.level in ('全部', m.level) and i.source in ('school', 'derived')
+        on i.indicator_code = iy.indicator_code
 ),
 
 school_values as (
@@ -44,7 +48,7 @@ sums as (
 
 rate_parts as (
     select
-        e.data_year, e.group_name, e.group_kind, e.indicator_code,
+        e.data_year, e.group_name, e.group_kind, e.indicator_code, e.multiplier,
         case when n.value is not null and d.value is not null then n.value end as numerator,
         case when n.value is not null and d.value is not null then d.value end as denominator
     from expected as e
@@ -52,13 +56,13 @@ rate_parts as (
         on n.data_year = e.data_year and n.school_code = e.school_code and n.indicator_code = e.numerator_code
     left join school_values as d
         on d.data_year = e.data_year and d.school_code = e.school_code and d.indicator_code = e.denominator_code
-    where e.aggregation = 'ratio_of_sums'
+    where e.aggregation in ('ratio_of_sums', 'per_student', 'ratio')
 ),
 
 rates as (
     select
         data_year, group_name, group_kind, indicator_code,
-        100.0 * sum(numerator) / nullif(sum(denominator), 0) as value,
+        max(multiplier) * sum(numerator) / nullif(sum(denominator), 0) as value,
         sum(numerator) as numerator,
         sum(denominator) as denominator,
         count(denominator) as schools_reporting,

@@ -1,9 +1,12 @@
--- Every school in every data year it is active, with the groups it is counted in.
--- These are the schools expected to report: the denominator of every completeness figure.
-with years as (
-    select distinct data_year from {{ ref('template_versions') }}
-    union
-    select distinct data_year from {{ ref('stg_submissions') }}
+-- Every school in every data year it is active, whether its level is collected that year, and
+-- whether the city figures count it. The collected, in-scope schools are the expected reporters:
+-- the denominator of every completeness figure.
+with templates as (
+    select distinct data_year, level, template_version from {{ ref('template_versions') }}
+),
+
+years as (
+    select distinct data_year from templates
 )
 
 select
@@ -13,8 +16,16 @@ select
     s.school_type,
     s.level,
     s.district,
-    s.in_city_scope
+    t.template_version,
+    t.template_version is not null as is_collected,
+    t.template_version is not null
+        and not exists (
+            select 1 from {{ ref('city_scope_exclusions') }} as x
+            where x.school_code = s.school_code and y.data_year between x.first_year and x.last_year
+        ) as in_city_scope
 from years as y
 inner join {{ ref('stg_schools') }} as s
     on y.data_year >= s.active_from
     and (s.active_to is null or y.data_year <= s.active_to)
+left join templates as t
+    on t.data_year = y.data_year and t.level = s.level

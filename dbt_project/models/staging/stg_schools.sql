@@ -9,6 +9,5 @@ select
     sponsor,
     cast(active_from as integer) as active_from,
     cast(active_to as integer) as active_to,
-    cast(in_city_scope as boolean) as in_city_scope,
     cast(is_placeholder as boolean) as is_placeholder
 from {{ ref('schools') }}

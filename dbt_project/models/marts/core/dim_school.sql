@@ -9,6 +9,5 @@ select
     sponsor,
     active_from,
     active_to,
-    in_city_scope,
     is_placeholder
 from {{ ref('stg_schools') }}

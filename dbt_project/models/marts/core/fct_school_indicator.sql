@@ -6,7 +6,7 @@ select
     s.school_type,
     s.level,
     s.district,
-    s.in_city_scope,
+    sy.in_city_scope,
     v.indicator_code,
     i.name_zh as indicator_name,
     i.unit,
@@ -14,4 +14,5 @@ select
     v.origin
 from {{ ref('int_school_indicator_values') }} as v
 inner join {{ ref('stg_schools') }} as s on s.school_code = v.school_code
+inner join {{ ref('int_school_years') }} as sy on sy.school_code = v.school_code and sy.data_year = v.data_year
 inner join {{ ref('stg_indicators') }} as i on i.indicator_code = v.indicator_code

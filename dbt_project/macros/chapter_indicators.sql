@@ -1,0 +1,47 @@
+{#
+  One report chapter's figures per data year and group, with the previous year, the change in the
+  indicator's own semantics, and completeness. Every chapter mart is this query over its chapter.
+#}
+{% macro chapter_indicators(chapter) %}
+with groups as (
+    select
+        g.*,
+        i.name_zh, i.unit, i.value_type, i.aggregation, i.required, i.chapter, i.official_table,
+        i.table_row, i.change_semantics
+    from {{ ref('int_group_indicator_values') }} as g
+    inner join {{ ref('dim_indicator') }} as i on i.indicator_code = g.indicator_code
+    where i.chapter = '{{ chapter }}'
+)
+
+select
+    cur.data_year,
+    cur.group_name,
+    cur.group_kind,
+    cur.indicator_code,
+    cur.name_zh as indicator_name,
+    cur.unit,
+    cur.value_type,
+    cur.aggregation,
+    cur.required,
+    cur.official_table,
+    cur.table_row,
+    cur.value,
+    cur.numerator,
+    cur.denominator,
+    prev.value as prev_value,
+    cur.change_semantics,
+    case when cur.change_semantics in ('difference_and_percent', 'ratio') then cur.value - prev.value end as change_abs,
+    case
+        when cur.change_semantics = 'difference_and_percent' and prev.value <> 0
+            then 100.0 * (cur.value - prev.value) / prev.value
+    end as change_pct,
+    case when cur.change_semantics = 'percentage_points' then cur.value - prev.value end as change_pp,
+    cur.schools_reporting,
+    cur.schools_expected,
+    cast(cur.schools_reporting as double) / nullif(cur.schools_expected, 0) as completeness
+from groups as cur
+left join groups as prev
+    on prev.data_year = cur.data_year - 1
+    and prev.group_name = cur.group_name
+    and prev.indicator_code = cur.indicator_code
+{% endmacro %}
