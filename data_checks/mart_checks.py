@@ -37,7 +37,7 @@ def reconciliation(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _types_of(df: pd.DataFrame, level: str) -> set[str]:
-    return set(df.loc[df["school_level"] == level, "group_name"]) if "school_level" in df else set()
+    return set(df.loc[(df["group_kind"] == "school_type") & (df["group_level"] == level), "group_name"])
 
 
 def check_mart(df: pd.DataFrame, data_year: int) -> MartCheckResult:

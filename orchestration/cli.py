@@ -33,11 +33,17 @@ def _run(args) -> int:
     from orchestration.definitions import defs
     from orchestration.defs.partitions import DATA_YEARS
 
-    years = [y for y in (args.year - 1, args.year) if str(y) in DATA_YEARS] if args.with_previous else [args.year]
-    if args.samples and not any(settings.landing_dir(y).exists() for y in years):
+    if args.all_years:
+        years = [int(y) for y in DATA_YEARS]
+    elif args.with_previous:
+        years = [y for y in (args.year - 1, args.year) if str(y) in DATA_YEARS]
+    else:
+        years = [args.year]
+    missing = [y for y in years if not settings.landing_dir(y).exists()]
+    if args.samples and missing:
         from orchestration.samples.generator import generate
 
-        generate(settings.landing_dir(), years)
+        generate(settings.landing_dir(), missing)
         print(f"sample submissions written under {settings.landing_dir()}")
     job = defs.resolve_job_def("annual_report")
     instance = DagsterInstance.get()
@@ -65,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--out")
     s.set_defaults(func=_samples)
     r = sub.add_parser("run", help="run intake → dbt → checks → report for a data year")
-    r.add_argument("--year", type=int, required=True)
+    r.add_argument("--year", type=int, required=True, help="the year whose report path is printed")
     r.add_argument("--with-previous", action="store_true", help="run the previous year first (changes need it)")
+    r.add_argument("--all-years", action="store_true", help="run every data year that has a template, oldest first")
     r.add_argument("--samples", action="store_true", help="write the sample submissions first if the landing folder is empty")
     r.set_defaults(func=_run)
     args = parser.parse_args(argv)

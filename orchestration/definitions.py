@@ -5,7 +5,7 @@ from orchestration.defs import automation, dbt, intake, reports, resources
 
 defs = dg.Definitions(
     assets=[intake.raw_submissions, dbt.warehouse_dbt_models, reports.ch1_overview_html],
-    asset_checks=[intake.no_quarantined_submissions, reports.ch1_mart_quality_gate],
+    asset_checks=[intake.no_quarantined_submissions, *reports.chapter_gates],
     jobs=[automation.annual_report_job],
     schedules=[automation.annual_refresh],
     sensors=[automation.landing_folder_sensor],

@@ -11,7 +11,9 @@ def test_report_is_not_materialized_when_completeness_is_too_low(tmp_path, monke
     for path in files[10:]:  # only 10 of 77 schools submit
         path.unlink()
     result = materialize_year(tmp_path, 2025, monkeypatch)
-    gate = next(e for e in result.get_asset_check_evaluations() if e.check_name == "ch1_mart_quality_gate")
+    gate = next(
+        e for e in result.get_asset_check_evaluations() if e.check_name == "quality_gate" and e.asset_key.path[-1] == "mart_ch1_indicators"
+    )
     assert gate.passed is False
     assert "Q004" in gate.metadata["problems"].value
     materialized = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}

@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from orchestration import catalogue
 from orchestration.reports.charts import bar_chart
 from orchestration.reports.formatting import grouped
 from orchestration.reports.metrics import Metrics
@@ -76,12 +77,15 @@ def _quality(con: duckdb.DuckDBPyConnection, year: int) -> dict:
     return {"accepted": accepted, "expected": expected, "quarantined": quarantined.to_dict("records")}
 
 
-def render_chapter1(con: duckdb.DuckDBPyConnection, year: int) -> str:
-    mart = con.execute("select * from marts.mart_ch1_indicators").df()
-    metrics = Metrics(mart, year)
-    env = _env()
-    m = metrics
-    charts = {
+def _prose_template(env: Environment, year: int) -> str | None:
+    """Editors' prose follows one report's structure: ch1_overview_<template version>.html.j2."""
+    versions = {catalogue.template_version_for(year, level) for level in catalogue.LEVELS} - {None}
+    names = [f"ch1_overview_{v}.html.j2" for v in sorted(versions, reverse=True)]
+    return next((n for n in names if n in env.list_templates()), None)
+
+
+def _charts(m: Metrics, year: int) -> dict[str, str]:
+    return {
         "schools": bar_chart(
             f"图 1-1 {year} 年北京市各类职业院校数量",
             ["高职院校", "中专学校", "职业高中"],
@@ -96,11 +100,21 @@ def render_chapter1(con: duckdb.DuckDBPyConnection, year: int) -> str:
             decimals=2,
         ),
     }
-    chapter = env.get_template("ch1_overview.html.j2").render(m=metrics, year=year, charts=charts)
+
+
+def render_chapter1(con: duckdb.DuckDBPyConnection, year: int) -> str:
+    mart = con.execute("select * from marts.mart_ch1_indicators").df()
+    metrics = Metrics(mart, year)
+    env = _env()
+    prose = _prose_template(env, year)
+    if prose:
+        chapter = env.get_template(prose).render(m=metrics, year=year, charts=_charts(metrics, year))
+    else:
+        chapter = "<h1>一、基本概况</h1><p>本数据年度没有编辑正文模板，以下仅列出数据表。</p>"
     return env.get_template("report_page.html.j2").render(
         year=year,
         chapter=chapter,
-        table_groups=TABLE_GROUPS,
+        table_groups=[g for g, rows in _tables(mart, year).items() if rows],
         table_rows=_tables(mart, year),
         footnotes=metrics.footnotes(),
         quality=_quality(con, year),

@@ -20,7 +20,7 @@ from orchestration.intake.template import write_csv, write_workbook
 OUTSIDE_SCOPE_SHARE = 0.3  # a school outside the city scope is sized like a small 高职 school
 CSV_EVERY = 12  # every n-th school submits CSV instead of a workbook, as some do
 BACHELOR_ONLY = {"enrol_bachelor_ft", "students_bachelor_ft"}
-AMOUNT_STEP = {"元": 100}  # amounts are whole hundreds of 元 (万元 with 2 decimals)
+AMOUNT_STEP = {"元": 100}  # amounts printed in 万元 with 2 decimals are whole hundreds of 元
 
 
 def _rng(*parts: object) -> random.Random:
@@ -140,8 +140,11 @@ def _types(members) -> set[str]:
 
 
 def _blank_schools(code: str, data_year: int, schools, missing: int) -> set[str]:
-    """The schools that do not report an indicator, as the report's footnote says (stable per year)."""
-    ranked = sorted(schools, key=lambda s: _rng("blank", code, data_year, s.code).random())
+    """The schools that do not report an indicator, as the report's footnote says.
+
+    One ranking per year for every indicator, so the schools missing a rarer item are among those
+    missing a more common one, and a school missing everything simply did not submit."""
+    ranked = sorted(schools, key=lambda s: _rng("blank", data_year, s.code).random())
     return {s.code for s in ranked[:missing]}
 
 
@@ -152,6 +155,8 @@ def _allocate_indicator(code: str, data_year: int, schools, total: int, out, mis
     if code == "attached_secondary_students":
         eligible = _attached_class_schools(schools)
     step = AMOUNT_STEP.get(ind.unit, 1)
+    if total % step:
+        step = 1
     weights, caps = [], []
     for s in eligible:
         parent = [w for parts, wholes in _part_rules() if code in parts for w in wholes]
@@ -175,6 +180,8 @@ def generate(out_dir: Path, years: list[int]) -> list[Path]:
     written = []
     for year in years:
         for n, (code, values) in enumerate(sorted(school_values(year).items())):
+            if all(v is None for v in values.values()):
+                continue  # the school did not submit that year
             school = catalogue.schools()[code]
             info = {"school_code": code, "school_name": school.name, "filled_by": "示例数据"}
             if n % CSV_EVERY == CSV_EVERY - 1:

@@ -8,16 +8,16 @@ with school_years as (
 ),
 
 memberships as (
-    select data_year, school_code, level, '职业院校合计' as group_name, 'city' as group_kind from school_years
+    select data_year, school_code, level, '职业院校合计' as group_name, 'city' as group_kind, cast(null as varchar) as group_level from school_years
     union all
-    select data_year, school_code, level, level as group_name, 'level' as group_kind from school_years
+    select data_year, school_code, level, level as group_name, 'level' as group_kind, level as group_level from school_years
     union all
-    select data_year, school_code, level, school_type as group_name, 'school_type' as group_kind from school_years
+    select data_year, school_code, level, school_type as group_name, 'school_type' as group_kind, level as group_level from school_years
 ),
 
 expected as (
     select
-        m.data_year, m.group_name, m.group_kind, m.school_code,
+        m.data_year, m.group_name, m.group_kind, m.group_level, m.school_code,
         i.indicator_code, i.aggregation, i.numerator_code, i.denominator_code,
         case when i.value_type = 'rate' then 100.0 else 1.0 end as multiplier
     from memberships as m
@@ -33,7 +33,7 @@ school_values as (
 
 sums as (
     select
-        e.data_year, e.group_name, e.group_kind, e.indicator_code,
+        e.data_year, e.group_name, e.group_kind, e.group_level, e.indicator_code,
         sum(v.value) as value,
         cast(null as double) as numerator,
         cast(null as double) as denominator,
@@ -43,12 +43,12 @@ sums as (
     left join school_values as v
         on v.data_year = e.data_year and v.school_code = e.school_code and v.indicator_code = e.indicator_code
     where e.aggregation = 'sum'
-    group by e.data_year, e.group_name, e.group_kind, e.indicator_code
+    group by e.data_year, e.group_name, e.group_kind, e.group_level, e.indicator_code
 ),
 
 rate_parts as (
     select
-        e.data_year, e.group_name, e.group_kind, e.indicator_code, e.multiplier,
+        e.data_year, e.group_name, e.group_kind, e.group_level, e.indicator_code, e.multiplier,
         case when n.value is not null and d.value is not null then n.value end as numerator,
         case when n.value is not null and d.value is not null then d.value end as denominator
     from expected as e
@@ -61,26 +61,26 @@ rate_parts as (
 
 rates as (
     select
-        data_year, group_name, group_kind, indicator_code,
+        data_year, group_name, group_kind, group_level, indicator_code,
         max(multiplier) * sum(numerator) / nullif(sum(denominator), 0) as value,
         sum(numerator) as numerator,
         sum(denominator) as denominator,
         count(denominator) as schools_reporting,
         count(*) as schools_expected
     from rate_parts
-    group by data_year, group_name, group_kind, indicator_code
+    group by data_year, group_name, group_kind, group_level, indicator_code
 ),
 
 school_counts as (
     select
-        data_year, group_name, group_kind, 'school_count' as indicator_code,
+        data_year, group_name, group_kind, group_level, 'school_count' as indicator_code,
         cast(count(*) as double) as value,
         cast(null as double) as numerator,
         cast(null as double) as denominator,
         count(*) as schools_reporting,
         count(*) as schools_expected
     from memberships
-    group by data_year, group_name, group_kind
+    group by data_year, group_name, group_kind, group_level
 )
 
 select * from sums

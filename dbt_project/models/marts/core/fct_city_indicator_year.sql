@@ -1,8 +1,6 @@
-{#
-  One report chapter's figures per data year and group, with the previous year, the change in the
-  indicator's own semantics, and completeness. Every chapter mart is this query over its chapter.
-#}
-{% macro chapter_indicators(chapter) %}
+-- City figures of every indicator per data year and group, with the previous year, the change in
+-- the indicator's own semantics (difference and percent; percentage points for rates; ratios as
+-- ratios) and completeness. The chapter marts are this fact cut by chapter.
 with groups as (
     select
         g.*,
@@ -10,15 +8,16 @@ with groups as (
         i.table_row, i.change_semantics
     from {{ ref('int_group_indicator_values') }} as g
     inner join {{ ref('dim_indicator') }} as i on i.indicator_code = g.indicator_code
-    where i.chapter = '{{ chapter }}'
 )
 
 select
     cur.data_year,
     cur.group_name,
     cur.group_kind,
+    cur.group_level,
     cur.indicator_code,
     cur.name_zh as indicator_name,
+    cur.chapter,
     cur.unit,
     cur.value_type,
     cur.aggregation,
@@ -44,4 +43,3 @@ left join groups as prev
     on prev.data_year = cur.data_year - 1
     and prev.group_name = cur.group_name
     and prev.indicator_code = cur.indicator_code
-{% endmacro %}

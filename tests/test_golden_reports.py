@@ -1,0 +1,93 @@
+"""The marts built from the sample submissions reproduce the published reports, cell by cell.
+
+Expected figures are data: tests/expected/report_*.csv, one row per printed figure with the report
+line, table, row and column it comes from. Rows marked `contradiction` are figures the report
+contradicts itself on: the warehouse holds `held_value` (the value that follows from the data) and
+the note says why. Rows without an indicator are outside what school submissions can back.
+"""
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from orchestration import settings
+from orchestration.reports.formatting import round_half_up
+from tests.helpers import read_only
+
+EXPECTED_DIR = Path(__file__).parent / "expected"
+SCHOOL_LEVEL_MEASURES = {"nonzero_schools"}
+
+
+def _rows():
+    out = []
+    for path in sorted(EXPECTED_DIR.glob("report_*.csv")):
+        for row in csv.DictReader(open(path, encoding="utf-8")):
+            row["file"] = path.name
+            out.append(row)
+    return out
+
+
+ROWS = _rows()
+CITY_ROWS = [
+    r
+    for r in ROWS
+    if r["indicator_code"]
+    and not r["indicator_code"].startswith("dataset:")
+    and r["measure"] not in SCHOOL_LEVEL_MEASURES
+    and r["group_name"] != "首钢工学院"
+    and not r["note"].startswith("Not yet built:")
+]
+
+
+def _id(r):
+    return f"{r['file'][7:-4]}-L{r['line']}-{r['group_name']}-{r['indicator_code']}-{r['data_year']}-{r['measure']}"
+
+
+@pytest.fixture(scope="module")
+def city(built_warehouse):
+    with read_only(settings.duckdb_path()) as con:
+        rows = con.execute("select * from marts.fct_city_indicator_year").df()
+    return {(int(r["data_year"]), r["group_name"], r["indicator_code"]): r for r in rows.to_dict("records")}
+
+
+def check_figure(actual: float, row: dict) -> str | None:
+    """None if the printed figure holds for the warehouse value, else what is wrong."""
+    shown = actual / float(row["scale"])
+    printed = Decimal(row["printed_value"])
+    decimals = int(row["decimals"])
+    kind = row["comparison"]
+    sign = -1 if kind.startswith("neg_") else 1
+    if kind in ("round", "neg_round"):
+        ok = round_half_up(sign * shown, decimals) == printed
+    elif kind in ("at_least", "neg_at_least"):
+        step = 10 ** (len(row["printed_value"]) - len(row["printed_value"].rstrip("0")))
+        ok = float(printed) <= sign * shown < float(printed) + step
+    elif kind == "approx":  # printed finer than the base unit kept (e.g. fen of 元)
+        ok = abs(shown - float(printed)) <= 0.5 / float(row["scale"])
+    elif kind == "contradiction":
+        held = Decimal(row["held_value"])
+        return None if round_half_up(shown, decimals) == held and held != printed else f"should hold {held} ({row['note']})"
+    else:
+        return f"unknown comparison {kind}"
+    return None if ok else f"warehouse {sign * shown}"
+
+
+@pytest.mark.parametrize("row", CITY_ROWS, ids=_id)
+def test_printed_figure(city, row):
+    key = (int(row["data_year"]), row["group_name"], row["indicator_code"])
+    where = (
+        f"{row['file']} line {row['line']} {row['table_id']} row「{row['row_label']}」column「{row['column_label']}」"
+        f" printed {row['printed_value']}{row['printed_unit']}"
+    )
+    assert key in city, f"{where}: no mart row for {key}"
+    actual = city[key][row["measure"]]
+    assert actual is not None and actual == actual, f"{where}: {row['measure']} is empty"
+    problem = check_figure(actual, row)
+    assert problem is None, f"{where}: {problem}"
+
+
+def test_every_row_is_checked_or_explained():
+    for r in ROWS:
+        if r not in CITY_ROWS:
+            assert r["note"], f"{r['file']} line {r['line']}: skipped without a note"
