@@ -36,6 +36,9 @@ def _frame(subs: list[ParsedSubmission], codes: list[str]) -> pd.DataFrame:
         row["school_level"] = f"{s.school_code}|{s.info.get('level')}"
         row.update({c: None for c in codes})
         row.update({v["indicator_code"]: v["value"] for v in s.values})
+        for r in s.list_rows:  # totals of list sheets, to compare with the indicator they break down
+            key = f"_list_{r['column_name']}"
+            row[key] = (row.get(key) or 0) + (r["value"] or 0)
         rows.append(row)
     df = pd.DataFrame(rows)
     df[codes] = df[codes].astype("float64")
@@ -67,6 +70,9 @@ def _expectations(level: str, data_year: int, df: pd.DataFrame):
         )
     present = set(df.columns)
     for rule in rules().values():
+        if rule["check_kind"] == "list_sum_equals" and f"_list_{rule['part_codes']}" in present and rule["whole_code"] in present:
+            meta = {"rule_id": rule["rule_id"], "indicator": rule["whole_code"], "list_column": rule["part_codes"]}
+            out.append(e.ExpectColumnPairValuesToBeEqual(column_A=rule["whole_code"], column_B=f"_list_{rule['part_codes']}", ignore_row_if="either_value_is_missing", meta=meta))
         if rule["check_kind"] not in ("part_le_whole", "parts_equal_whole"):
             continue
         parts, wholes = catalogue.split_list(rule["part_codes"]), catalogue.split_list(rule["whole_code"])
@@ -93,12 +99,51 @@ def _check_level(subs: list[ParsedSubmission], level: str, data_year: int) -> No
     df = _frame(subs, codes)
     failures, _ = validate(df, _expectations(level, data_year, df), f"submissions_{level}_{data_year}", [KEY])
     by_file = {s.file_name: s for s in subs}
+    _check_list_rows(subs, level, data_year, by_file)
     for failure in failures:
         for unexpected in failure.unexpected_rows:
             sub = by_file[unexpected[KEY]]
             finding = _finding(sub, failure.meta, unexpected, data_year)
             if finding is not None:
                 sub.findings.append(finding)
+
+
+def _check_list_rows(subs: list[ParsedSubmission], level: str, data_year: int, by_file) -> None:
+    """Row rules of list sheets (part ≤ whole within a record, e.g. a major's 招生数 ≤ 在校生数)."""
+    records: dict[tuple, dict] = {}
+    for s in subs:
+        for r in s.list_rows:
+            rec = records.setdefault((s.file_name, r["sheet"], r["row_number"]), {KEY: s.file_name, "sheet": r["sheet"], "row_number": r["row_number"], "row_key": r["row_key"]})
+            rec[r["column_name"]] = r["value"]
+    if not records:
+        return
+    import great_expectations as gx
+
+    df = pd.DataFrame(list(records.values()))
+    expectations = []
+    for rule in rules().values():
+        if rule["check_kind"] == "part_le_whole" and rule["stage"] == "row" and {rule["part_codes"], rule["whole_code"]} <= set(df.columns):
+            expectations.append(
+                gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A=rule["whole_code"], column_B=rule["part_codes"], or_equal=True, ignore_row_if="either_value_is_missing", meta={"rule_id": rule["rule_id"]}
+                )
+            )
+    if not expectations:
+        return
+    failures, _ = validate(df, expectations, f"list_rows_{level}_{data_year}", [KEY, "sheet", "row_number", "row_key"])
+    version = catalogue.template_version_for(data_year, level)
+    for failure in failures:
+        rule = rules()[failure.meta["rule_id"]]
+        for bad in failure.unexpected_rows:
+            label = {c["column_name"]: c["column_label_zh"] for c in catalogue.list_columns(version, level)[bad["sheet"]]}
+            part, whole = rule["part_codes"], rule["whole_code"]
+            by_file[bad[KEY]].findings.append(
+                Finding(
+                    rule["rule_id"], bad[KEY], sheet=bad["sheet"], row=int(bad["row_number"]),
+                    found=f"专业「{bad['row_key']}」{label[part]} {bad.get(part):g}，{label[whole]} {bad.get(whole):g}",
+                    expected=rule["title_zh"].replace("大于", "不大于"),
+                )
+            )
 
 
 def _finding(sub: ParsedSubmission, meta: dict, row: dict, data_year: int) -> Finding | None:
@@ -118,6 +163,12 @@ def _finding(sub: ParsedSubmission, meta: dict, row: dict, data_year: int) -> Fi
         }[rule_id]
         return Finding(rule_id, sub.file_name, sheet="基本信息", row=info_row, found=found, expected=expected)
     code = meta["indicator"]
+    if "list_column" in meta:
+        ind = catalogue.indicators()[code]
+        return Finding(
+            rule_id, sub.file_name, sheet=next(r["sheet"] for r in sub.list_rows if r["column_name"] == meta["list_column"]), indicator_code=code,
+            found=f"分专业合计 {row.get('_list_' + meta['list_column']):g}，「{ind.name_zh}」{row.get(code):g}", expected="分专业合计等于总数",
+        )
     if any(f.indicator_code == code and f.rule_id in ("V001", "R003", "R001") for f in sub.findings):
         return None  # the cell is already reported as unreadable or missing
     where = next((v for v in sub.values if v["indicator_code"] == code), None)

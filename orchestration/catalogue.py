@@ -48,6 +48,8 @@ class Indicator:
     level: str
     value_type: str
     aggregation: str
+    numerator_code: str
+    denominator_code: str
     min_value: float | None
     max_value: float | None
     source: str
@@ -74,6 +76,8 @@ def indicators(seeds_dir: Path = SEEDS_DIR) -> dict[str, Indicator]:
             level=r["level"],
             value_type=r["value_type"],
             aggregation=r["aggregation"],
+            numerator_code=r["numerator_code"],
+            denominator_code=r["denominator_code"],
             min_value=_num(r["min_value"]),
             max_value=_num(r["max_value"]),
             source=r["source"],
@@ -111,6 +115,21 @@ def template_sheets(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> li
         if r["template_version"] == version and r["level"] in ("全部", level)
     ]
     return sorted(rows, key=lambda r: int(r["sheet_order"]))
+
+
+@lru_cache(maxsize=None)
+def list_columns(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> dict[str, tuple[dict[str, str], ...]]:
+    """List sheets of a template (one row per record, e.g. 专业设置 per major): sheet -> its columns in order."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for r in read_seed("list_sheet_columns", seeds_dir):
+        if r["template_version"] == version and r["level"] == level:
+            out.setdefault(r["sheet_name"], []).append(r)
+    return {k: tuple(sorted(v, key=lambda c: int(c["column_order"]))) for k, v in out.items()}
+
+
+@lru_cache(maxsize=None)
+def majors(seeds_dir: Path = SEEDS_DIR) -> dict[str, dict[str, str]]:
+    return {r["major_code"]: r for r in read_seed("majors", seeds_dir)}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from orchestration.intake.batch import ingest
 RAW_TABLES = {
     "submissions": "Every version of every submitted file, with hash, status and counts of findings.",
     "submission_values": "Indicator values of accepted submissions with lineage (file, sheet, row, cell).",
+    "submission_list_values": "Records of list sheets (专业设置: one row per major) of accepted submissions, long form.",
     "submission_findings": "Quality-rule findings per submission, with the Chinese message for the school.",
 }
 

@@ -18,6 +18,7 @@ def landing_files(folder: Path) -> list[Path]:
 
 
 def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> LoadSummary:
+    from data_checks.plausibility import add_yoy_warnings
     from data_checks.submission_checks import check_submissions  # GX import only when a batch runs
 
     known = already_loaded(con, data_year)
@@ -28,4 +29,5 @@ def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> Load
     fresh = [s for s in subs if submission_id(data_year, s) not in known]
     if fresh:
         check_submissions(fresh, data_year)
+        add_yoy_warnings(con, fresh, data_year)
     return load(con, data_year, subs)

@@ -43,6 +43,18 @@ create table if not exists raw.submission_values (
     unit_as_written varchar,
     loaded_at timestamp not null
 );
+create table if not exists raw.submission_list_values (
+    submission_id varchar not null,
+    data_year integer not null,
+    school_code varchar not null,
+    sheet varchar not null,
+    row_number integer not null,
+    row_key varchar not null,
+    column_name varchar not null,
+    value double,
+    cell varchar,
+    loaded_at timestamp not null
+);
 create table if not exists raw.submission_findings (
     submission_id varchar not null,
     data_year integer not null,
@@ -88,7 +100,7 @@ def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmis
     known = already_loaded(con, data_year)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     new = [s for s in subs if submission_id(data_year, s) not in known]
-    header, values, findings = [], [], []
+    header, values, list_values, findings = [], [], [], []
     for s in new:
         sid = submission_id(data_year, s)
         errors = s.blocking
@@ -111,6 +123,7 @@ def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmis
         )
         if status == "accepted":
             values += [{"submission_id": sid, "data_year": data_year, "school_code": s.school_code, **v, "loaded_at": now} for v in s.values]
+            list_values += [{"submission_id": sid, "data_year": data_year, "school_code": s.school_code, **r, "loaded_at": now} for r in s.list_rows]
         for f in s.findings:
             rec = f.record()
             findings.append(
@@ -133,7 +146,8 @@ def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmis
             )
     con.execute("begin transaction")
     try:
-        for table, rows in (("submissions", header), ("submission_values", values), ("submission_findings", findings)):
+        tables = (("submissions", header), ("submission_values", values), ("submission_list_values", list_values), ("submission_findings", findings))
+        for table, rows in tables:
             if rows:
                 frame = pd.DataFrame(rows)
                 if "row_number" in frame:

@@ -26,6 +26,7 @@ class ParsedSubmission:
     file_hash: str
     info: dict[str, object] = field(default_factory=dict)
     values: list[dict[str, object]] = field(default_factory=list)
+    list_rows: list[dict[str, object]] = field(default_factory=list)  # records of list sheets (专业设置 …)
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -70,8 +71,11 @@ def parse_submission(path: Path, data_year: int) -> ParsedSubmission:
         if sheet["sheet_name"] not in sheets:
             sub.findings.append(Finding("S001", sub.file_name, sheet=sheet["sheet_name"], found="工作簿中没有该工作表", expected=f"包含工作表「{sheet['sheet_name']}」"))
     index = catalogue.label_index(version, level)
+    lists = catalogue.list_columns(version, level)
     for sheet_name, rows in sheets.items():
-        if sheet_name != INFO_SHEET:
+        if sheet_name in lists:
+            _read_list(sub, sheet_name, rows, lists[sheet_name])
+        elif sheet_name != INFO_SHEET:
             _read_values(sub, sheet_name, rows, index)
     _check_required_rows(sub, version, level, sheets)
     return sub
@@ -163,6 +167,49 @@ def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index) -> None:
                 "unit_as_written": unit,
             }
         )
+
+
+def _read_list(sub: ParsedSubmission, sheet_name: str, rows, columns) -> None:
+    """One record per row, columns found by their header labels; codes checked against the catalogue."""
+    labels = {normalize_label(c["column_label_zh"]): c for c in columns}
+    header = None
+    for pos, (_, cells) in enumerate(rows):
+        found = {i: labels[normalize_label(v)] for i, v in enumerate(cells) if normalize_label(v) in labels}
+        if all(c["column_name"] in {x["column_name"] for x in found.values()} for c in columns if c["required"] == "true"):
+            header = pos, found
+            break
+    if header is None:
+        expected = "、".join(c["column_label_zh"] for c in columns)
+        sub.findings.append(Finding("L001", sub.file_name, sheet=sheet_name, found="没有找到规定的表头行", expected=f"表头：{expected}"))
+        return
+    pos, found = header
+    seen: dict[str, int] = {}
+    for row_no, cells in rows[pos + 1 :]:
+        record = {c["column_name"]: cells[i] if i < len(cells) else None for i, c in found.items()}
+        key = str(record.get("major_code") or "").strip()
+        if not key and all(v in (None, "") for k, v in record.items() if k != "row_no"):
+            continue
+        if key not in catalogue.majors():
+            sub.findings.append(Finding("L002", sub.file_name, sheet=sheet_name, row=row_no, found=f"专业代码「{key}」", expected="专业目录中的代码（目录外专业使用市教委备案代码）"))
+            continue
+        if key in seen:
+            sub.findings.append(Finding("L004", sub.file_name, sheet=sheet_name, row=row_no, found=f"专业「{key}」已在第 {seen[key]} 行填写", expected="每个专业只填一行"))
+            continue
+        seen[key] = row_no
+        for i, c in found.items():
+            if c["type"] not in ("integer", "number") or c["column_name"] == "row_no":
+                continue
+            raw = record.get(c["column_name"])
+            cell_ref = f"{get_column_letter(i + 1)}{row_no}"
+            try:
+                value = parse_number(raw)
+            except NotANumber as exc:
+                sub.findings.append(Finding("L005", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, found=f"「{c['column_label_zh']}」填写为「{exc}」", expected="非负整数"))
+                continue
+            if value is not None and value < 0:
+                sub.findings.append(Finding("L005", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, found=f"「{c['column_label_zh']}」为 {value:g}", expected="非负整数"))
+                continue
+            sub.list_rows.append({"sheet": sheet_name, "row_number": row_no, "row_key": key, "column_name": c["column_name"], "value": value, "cell": cell_ref})
 
 
 def _check_required_rows(sub: ParsedSubmission, version: str, level: str, sheets) -> None:

@@ -45,8 +45,11 @@ def write_workbook(
         ws = wb.create_sheet(sheet["sheet_name"])
         ws["A1"] = f"{sheet['title']}（{data_year} 年度 · {level}）"
         ws["A1"].font = Font(bold=True, size=13)
+        lists = catalogue.list_columns(version, level)
         if sheet["sheet_name"] == INFO_SHEET:
             _write_info(ws, info)
+        elif sheet["sheet_name"] in lists:
+            _write_list(ws, lists[sheet["sheet_name"]], values.get(f"list:{sheet['sheet_name']}", []))
         else:
             _write_rows(ws, catalogue.template_rows(version, level), sheet["sheet_name"], values)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +68,16 @@ def _write_info(ws, info: dict[str, object]) -> None:
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 36
     ws.column_dimensions["C"].width = 44
+
+
+def _write_list(ws, columns, records: list[dict[str, object]]) -> None:
+    """A list sheet: one header row of the columns' labels, one row per record (e.g. per major)."""
+    for col, c in enumerate(columns, start=1):
+        ws.cell(row=3, column=col, value=c["column_label_zh"]).font = _BOLD
+        ws.column_dimensions[chr(64 + col)].width = 22 if c["type"] == "text" else 14
+    for i, record in enumerate(records, start=4):
+        for col, c in enumerate(columns, start=1):
+            ws.cell(row=i, column=col, value=i - 3 if c["column_name"] == "row_no" else record.get(c["column_name"]))
 
 
 def _version(data_year: int, level: str) -> str:

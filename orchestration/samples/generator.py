@@ -105,8 +105,42 @@ def _city_totals() -> dict[tuple[int, str, str], tuple[int, int]]:
     }
 
 
-def school_values(data_year: int) -> dict[str, dict[str, int | None]]:
-    """code -> {indicator: value (None = left blank)} for every school that submits that year."""
+def _major_totals(data_year: int, level: str, city: dict[str, int]) -> dict[str, dict[str, int]]:
+    """indicator -> {major: city total}, scaled to the level's city total (seeds/sample/major_totals.csv)."""
+    raw: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in catalogue.read_seed("sample/major_totals"):
+        if int(r["data_year"]) == data_year and r["level"] == level:
+            raw[r["indicator_code"]][r["major_code"]] = int(r["value"])
+    out: dict[str, dict[str, int]] = {}
+    for code in sorted(raw, key=lambda c: c != "students_secondary_ft"):  # students first: they cap enrolment
+        majors = sorted(raw[code])
+        caps = [out["students_secondary_ft"].get(m, 0) for m in majors] if code != "students_secondary_ft" and "students_secondary_ft" in out else None
+        out[code] = dict(zip(majors, allocate(city[code], [raw[code][m] for m in majors], caps)))
+    return out
+
+
+def _major_records(data_year: int, level: str, members, city: dict[str, int]) -> dict[str, list[dict[str, object]]]:
+    """school -> its 专业设置 records: each major is taught at one to three schools, larger schools more often."""
+    totals = _major_totals(data_year, level, city)
+    if not totals:
+        return {}
+    students, enrol = totals["students_secondary_ft"], totals.get("enrol_secondary", {})
+    records: dict[str, list[dict[str, object]]] = defaultdict(list)
+    by_size = sorted(members, key=lambda s: -school_size(s.code))
+    for i, major in enumerate(sorted(students, key=lambda m: (-students[m], m))):
+        # every school teaches at least one major; most majors are taught at one to three schools
+        rng = _rng("major", major)
+        extra = rng.choices(members, weights=[school_size(s.code) for s in members], k=int(rng.random() * 3))
+        chosen = sorted({s.code: s for s in [by_size[i % len(by_size)], *extra]}.values(), key=lambda s: s.code)
+        split = allocate(students[major], [school_size(s.code) for s in chosen])
+        split_enrol = allocate(enrol.get(major, 0), split, split)
+        for s, n, e in zip(chosen, split, split_enrol):
+            records[s.code].append({"major_code": major, "major_name": catalogue.majors()[major]["major_name"], "enrol": e, "students": n})
+    return records
+
+
+def school_values(data_year: int) -> dict[str, dict[str, object]]:
+    """code -> {indicator: value (None = left blank), 'list:<sheet>': records} for every school that submits that year."""
     totals = _city_totals()
     registry = [s for s in catalogue.schools().values() if s.active_in(data_year) and s.level in catalogue.LEVELS]
     out: dict[str, dict[str, int | None]] = {s.code: {} for s in registry}
@@ -116,7 +150,21 @@ def school_values(data_year: int) -> dict[str, dict[str, int | None]]:
             continue
         members = [s for s in registry if s.level == level and s.in_city_scope(data_year)]
         codes = _order(list(dict.fromkeys(r.code for r in catalogue.template_rows(version, level))))
+        for sheet in catalogue.list_columns(version, level):
+            # School totals follow from the school's majors, so the two sheets agree by construction.
+            city = {c: totals[(data_year, level, c)][0] for c in ("students_secondary_ft", "enrol_secondary")}
+            absent = _blank_schools(data_year, members, totals[(data_year, level, "students_secondary_ft")][1])
+            for s in members:
+                if s.code in absent:
+                    out[s.code].update(students_secondary_ft=None, enrol_secondary=None)
+            teaching = [s for s in members if s.code not in absent]
+            for code, records in _major_records(data_year, level, teaching, city).items():
+                out[code][f"list:{sheet}"] = records
+                out[code]["students_secondary_ft"] = sum(r["students"] for r in records)
+                out[code]["enrol_secondary"] = sum(r["enrol"] for r in records)
         for code in codes:
+            if any(code in out[s.code] for s in members):
+                continue
             groups = [t for t in _types(members) if (data_year, t, code) in totals]
             for group in groups or [level]:
                 in_group = [s for s in members if not groups or s.school_type == group]
@@ -139,7 +187,7 @@ def _types(members) -> set[str]:
     return {s.school_type for s in members}
 
 
-def _blank_schools(code: str, data_year: int, schools, missing: int) -> set[str]:
+def _blank_schools(data_year: int, schools, missing: int) -> set[str]:
     """The schools that do not report an indicator, as the report's footnote says.
 
     One ranking per year for every indicator, so the schools missing a rarer item are among those
@@ -150,7 +198,7 @@ def _blank_schools(code: str, data_year: int, schools, missing: int) -> set[str]
 
 def _allocate_indicator(code: str, data_year: int, schools, total: int, out, missing: int = 0) -> None:
     ind = catalogue.indicators()[code]
-    blank = _blank_schools(code, data_year, schools, missing)
+    blank = _blank_schools(data_year, schools, missing)
     eligible = [s for s in schools if s.code not in blank and (code not in BACHELOR_ONLY or s.school_type == "职业本科")]
     if code == "attached_secondary_students":
         eligible = _attached_class_schools(schools)
@@ -159,9 +207,11 @@ def _allocate_indicator(code: str, data_year: int, schools, total: int, out, mis
         step = 1
     weights, caps = [], []
     for s in eligible:
-        parent = [w for parts, wholes in _part_rules() if code in parts for w in wholes]
-        base = sum(out[s.code].get(w) or 0 for w in parent) if parent else school_size(s.code)
-        weights.append(base * _rng(code, s.code, data_year).uniform(0.75, 1.25) * _rng(code, s.code).uniform(0.7, 1.3))
+        # a part is sized by its whole, where the school's template has the whole
+        parent = [w for parts, wholes in _part_rules() if code in parts and all(x in out[s.code] for x in wholes) for w in wholes]
+        base = sum(out[s.code][w] or 0 for w in parent) if parent else school_size(s.code)
+        # a school's profile is stable (second factor); years move it a little (first factor)
+        weights.append(base * _rng(code, s.code, data_year).uniform(0.9, 1.1) * _rng(code, s.code).uniform(0.7, 1.3))
         cap = _caps(code, out[s.code])
         caps.append(int(cap // step) if cap != math.inf else math.inf)
     shares = allocate(total // step, weights, caps) if eligible else []
@@ -180,11 +230,12 @@ def generate(out_dir: Path, years: list[int]) -> list[Path]:
     written = []
     for year in years:
         for n, (code, values) in enumerate(sorted(school_values(year).items())):
-            if all(v is None for v in values.values()):
+            if all(v is None for k, v in values.items() if not k.startswith("list:")):
                 continue  # the school did not submit that year
             school = catalogue.schools()[code]
             info = {"school_code": code, "school_name": school.name, "filled_by": "示例数据"}
-            if n % CSV_EVERY == CSV_EVERY - 1:
+            has_lists = any(k.startswith("list:") for k in values)  # list sheets travel in workbooks only
+            if n % CSV_EVERY == CSV_EVERY - 1 and not has_lists:
                 written.append(write_csv(out_dir / str(year) / f"{code}_{year}.csv", school.level, year, info, values))
             else:
                 written.append(write_workbook(out_dir / str(year) / f"{code}_{year}.xlsx", school.level, year, info, values))
