@@ -43,8 +43,8 @@ def test_every_rate_names_catalogued_numerator_and_denominator():
             assert row["numerator_code"] in inds and row["denominator_code"] in inds
 
 
-def test_rules_reference_catalogued_indicators():
-    inds = catalogue.indicators()
+def test_rules_reference_catalogued_indicators_or_list_columns():
+    known = set(catalogue.indicators()) | {c["column_name"] for c in catalogue.read_seed("list_sheet_columns")}
     for rule in catalogue.read_seed("quality_rules"):
         for code in catalogue.split_list(rule["part_codes"]) + catalogue.split_list(rule["whole_code"]):
-            assert code in inds, f"{rule['rule_id']} names unknown indicator {code}"
+            assert code in known, f"{rule['rule_id']} names unknown indicator or column {code}"

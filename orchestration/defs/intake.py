@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.defs.partitions import data_years
 from orchestration.defs.resources import Warehouse
 from orchestration.intake.batch import ingest
+from orchestration.intake.datasets import COMMISSION_FOLDER, load_datasets
 
 RAW_TABLES = {
     "submissions": "Every version of every submitted file, with hash, status and counts of findings.",
@@ -32,6 +33,27 @@ def raw_submissions(context: dg.AssetExecutionContext, warehouse: Warehouse):
     }
     for name in RAW_TABLES:
         yield dg.MaterializeResult(asset_key=["raw", name], metadata=meta)
+
+
+REFERENCE_TABLES = {
+    "reference_files": "Every version of every reference-dataset file of the education commission, with hash and status.",
+    "reference_rows": "Rows of accepted reference datasets (quality monitoring, national textbooks, 贯通 plans, new/withdrawn majors), long form.",
+}
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(["raw", name], description=text, group_name="intake", kinds={"python", "duckdb"}) for name, text in REFERENCE_TABLES.items()],
+    partitions_def=data_years,
+    description="Load the education commission's reference datasets of the year (landing/<year>/commission/<dataset>.xlsx).",
+)
+def raw_reference_datasets(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    year = int(context.partition_key)
+    with warehouse.connect() as con:
+        quarantined = load_datasets(con, year, warehouse.landing(year) / COMMISSION_FOLDER)
+    for file_name, messages in quarantined.items():
+        context.log.warning(f"{file_name} 已隔离（quarantined）：\n" + "\n".join(messages))
+    for name in REFERENCE_TABLES:
+        yield dg.MaterializeResult(asset_key=["raw", name], metadata={"quarantined": dg.MetadataValue.json(quarantined)})
 
 
 @dg.asset_check(asset=dg.AssetKey(["raw", "submissions"]), description="No school's current submission is quarantined; lists every error of every quarantined file.")

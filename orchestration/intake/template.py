@@ -136,3 +136,18 @@ def write_csv(path: Path, level: str, data_year: int, info: dict[str, object], v
             value = values.get(trow.code)
             out.writerow((trow.sheet, trow.label, trow.unit, "" if value is None else value))
     return path
+
+
+def write_dataset_workbook(path: Path, dataset_code: str, data_year: int, records: list[dict[str, object]]) -> Path:
+    """The commission's workbook for one reference dataset and year (blank when records is empty)."""
+    from orchestration.intake.datasets import columns, specs
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = specs()[dataset_code]["name_zh"][:31]
+    ws["A1"] = f"{specs()[dataset_code]['name_zh']}（{data_year} 年度）"
+    ws["A1"].font = Font(bold=True, size=13)
+    _write_list(ws, columns(dataset_code), records)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from orchestration import catalogue
 from orchestration.intake.findings import rules
-from orchestration.intake.template import write_csv, write_workbook
+from orchestration.intake.template import write_csv, write_dataset_workbook, write_workbook
 
 OUTSIDE_SCOPE_SHARE = 0.3  # a school outside the city scope is sized like a small 高职 school
 CSV_EVERY = 12  # every n-th school submits CSV instead of a workbook, as some do
@@ -226,9 +226,22 @@ def _attached_class_schools(schools, count: int = 13):
     return sorted(ranked[:count], key=lambda s: s.code)
 
 
+def _datasets(out_dir: Path, year: int) -> list[Path]:
+    """The commission's reference datasets of the year, as published (seeds/sample/datasets/)."""
+    from orchestration.intake.datasets import COMMISSION_FOLDER, specs
+
+    written = []
+    for code, spec in sorted(specs().items()):
+        if int(spec["data_year"]) == year:
+            records = catalogue.read_seed(f"sample/datasets/{code}_{year}")
+            written.append(write_dataset_workbook(out_dir / str(year) / COMMISSION_FOLDER / f"{code}.xlsx", code, year, records))
+    return written
+
+
 def generate(out_dir: Path, years: list[int]) -> list[Path]:
     written = []
     for year in years:
+        written += _datasets(out_dir, year)
         for n, (code, values) in enumerate(sorted(school_values(year).items())):
             if all(v is None for k, v in values.items() if not k.startswith("list:")):
                 continue  # the school did not submit that year
