@@ -87,7 +87,9 @@ def test_printed_figure(city, row):
     assert problem is None, f"{where}: {problem}"
 
 
-SHARE_ROWS = [r for r in ROWS if r["measure"] == "share" and not r["note"].startswith("Not yet built:")]
+SHARE_ROWS = [
+    r for r in ROWS if r["measure"] == "share" and not r["indicator_code"].startswith("dataset:") and not r["note"].startswith("Not yet built:")
+]
 SHARE_COLUMN = {"students_secondary_ft": "students_share", "enrol_secondary": "enrol_share"}
 
 
@@ -109,7 +111,35 @@ def test_printed_share(majors, row):
     assert problem is None, f"{where}: {problem}"
 
 
+DATASET_ROWS = [r for r in ROWS if r["indicator_code"].startswith("dataset:") and not r["note"].startswith("Not yet built:")]
+
+
+@pytest.fixture(scope="module")
+def reference(built_warehouse):
+    """(dataset, year, key) -> {value, share} from the commission's reference-dataset marts."""
+    out = {}
+    with read_only(settings.duckdb_path()) as con:
+        for d, y, kind, key, count, share in con.execute(
+            "select dataset_code, data_year, key_kind, key, major_count, share from marts.mart_ch2_quality_monitoring"
+        ).fetchall():
+            out[(d, y, "all" if kind == "all" else f"{kind}={key}")] = {"value": count, "share": share}
+        for d, y, key, value in con.execute("select dataset_code, data_year, row_key, value from marts.mart_ch2_reference_lists").fetchall():
+            out[(d, y, key)] = {"value": value}
+    return out
+
+
+@pytest.mark.parametrize("row", DATASET_ROWS, ids=_id)
+def test_printed_reference_dataset_cell(reference, row):
+    """List tables from the commission's datasets (003 表 2-2 … 2-5): indicator_code is dataset:<code>:<column>."""
+    _, dataset, _ = row["indicator_code"].split(":")
+    key = (dataset, int(row["data_year"]), row["group_name"])
+    where = f"{row['file']} line {row['line']} {row['table_id']} row「{row['row_label']}」column「{row['column_label']}」 printed {row['printed_value']}"
+    assert key in reference, f"{where}: no mart row for {key}"
+    problem = check_figure(reference[key][row["measure"]], row)
+    assert problem is None, f"{where}: {problem}"
+
+
 def test_every_row_is_checked_or_explained():
     for r in ROWS:
-        if r not in CITY_ROWS and r not in SHARE_ROWS:
+        if r not in CITY_ROWS and r not in SHARE_ROWS and r not in DATASET_ROWS:
             assert r["note"], f"{r['file']} line {r['line']}: skipped without a note"
