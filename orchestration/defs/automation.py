@@ -8,7 +8,6 @@ import dagster as dg
 
 from orchestration import settings
 from orchestration.defs.partitions import DATA_YEARS
-from orchestration.intake.batch import landing_files
 
 # One process: DuckDB allows one writer, so steps of a run must not write from parallel processes.
 annual_report_job = dg.define_asset_job(
@@ -32,8 +31,9 @@ def annual_refresh(context: dg.ScheduleEvaluationContext):
 
 
 def folder_fingerprint(year: str) -> str:
-    """Changes whenever a file in the year's landing folder is added, replaced or removed."""
-    files = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in landing_files(settings.landing_dir(year))]
+    """Changes whenever a file in the year's landing folder (schools' and the commission's) is added, replaced or removed."""
+    folder = settings.landing_dir(year)
+    files = [(str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()] if folder.exists() else []
     return hashlib.sha256(json.dumps(files).encode()).hexdigest()[:16] if files else ""
 
 
