@@ -10,11 +10,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label
 from orchestration.intake.findings import Finding
+from orchestration.intake.loader import insert_all
 from orchestration.intake.parse import file_hash
 from orchestration.intake.reader import UnreadableFile, read_sheets
 from orchestration.intake.values import NotANumber, parse_number
@@ -136,15 +136,5 @@ def load_datasets(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) 
                 number = value if isinstance(value, float) else None
                 rows.append({"file_id": file_id, "dataset_code": ds.dataset_code, "data_year": data_year, "row_number": row_no, "column_name": name,
                              "value_text": None if number is not None or value is None else str(value), "value_number": number, "loaded_at": now})
-    con.execute("begin transaction")
-    try:
-        for table, data in (("reference_files", files), ("reference_rows", rows)):
-            if data:
-                con.register("incoming", pd.DataFrame(data))
-                con.execute(f"insert into raw.{table} by name select * from incoming")
-                con.unregister("incoming")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    insert_all(con, (("reference_files", files), ("reference_rows", rows)))
     return quarantined

@@ -96,6 +96,24 @@ def already_loaded(con: duckdb.DuckDBPyConnection, data_year: int) -> set[str]:
     return {r[0] for r in rows}
 
 
+def insert_all(con: duckdb.DuckDBPyConnection, tables) -> None:
+    """Insert (raw table, rows) pairs in one transaction: all of a batch lands, or none of it."""
+    con.execute("begin transaction")
+    try:
+        for table, rows in tables:
+            if rows:
+                frame = pd.DataFrame(rows)
+                if "row_number" in frame:
+                    frame["row_number"] = frame["row_number"].astype("Int64")
+                con.register("incoming", frame)
+                con.execute(f"insert into raw.{table} by name select * from incoming")
+                con.unregister("incoming")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
 def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmission]) -> LoadSummary:
     known = already_loaded(con, data_year)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -144,21 +162,7 @@ def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmis
                     "loaded_at": now,
                 }
             )
-    con.execute("begin transaction")
-    try:
-        tables = (("submissions", header), ("submission_values", values), ("submission_list_values", list_values), ("submission_findings", findings))
-        for table, rows in tables:
-            if rows:
-                frame = pd.DataFrame(rows)
-                if "row_number" in frame:
-                    frame["row_number"] = frame["row_number"].astype("Int64")
-                con.register("incoming", frame)
-                con.execute(f"insert into raw.{table} by name select * from incoming")
-                con.unregister("incoming")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    insert_all(con, (("submissions", header), ("submission_values", values), ("submission_list_values", list_values), ("submission_findings", findings)))
     return LoadSummary(
         data_year=data_year,
         accepted=[h["file_name"] for h in header if h["status"] == "accepted"],
