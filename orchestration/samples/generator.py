@@ -166,6 +166,12 @@ def school_values(data_year: int) -> dict[str, dict[str, object]]:
             if any(code in out[s.code] for s in members):
                 continue
             groups = [t for t in _types(members) if (data_year, t, code) in totals]
+            public = (data_year, f"{level}公办", code)
+            if not groups and public in totals:  # a 公办 subtotal is published: 民办 schools share the rest
+                level_total = totals[(data_year, level, code)][0]
+                for owned, total in (("公办", totals[public][0]), ("民办", level_total - totals[public][0])):
+                    _allocate_indicator(code, data_year, [s for s in members if s.ownership == owned], total, out)
+                continue
             for group in groups or [level]:
                 in_group = [s for s in members if not groups or s.school_type == group]
                 total, missing = totals.get((data_year, group, code), (None, 0))

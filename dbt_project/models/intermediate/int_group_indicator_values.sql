@@ -1,5 +1,5 @@
 -- City aggregates per data year, group and indicator, for the schools in the city report's scope.
--- Groups: 职业院校合计 (city), 高职 / 中职 (level), and each school type.
+-- Groups: 职业院校合计 (city), 高职 / 中职 (level), each school type, and 公办 / 民办 within a level.
 -- Sums add up; rates are 100 × Σnumerator / Σdenominator over schools reporting both, never a mean of
 -- school rates; per-student values and ratios are Σnumerator / Σdenominator. Every row carries its
 -- completeness: schools reporting / schools expected (schools of a level that collects the indicator).
@@ -13,6 +13,8 @@ memberships as (
     select data_year, school_code, level, level as group_name, 'level' as group_kind, level as group_level from school_years
     union all
     select data_year, school_code, level, school_type as group_name, 'school_type' as group_kind, level as group_level from school_years
+    union all
+    select data_year, school_code, level, level || ownership as group_name, 'ownership' as group_kind, level as group_level from school_years
 ),
 
 expected as (
