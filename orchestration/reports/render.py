@@ -25,7 +25,8 @@ def _env() -> Environment:
 def _cell(value, unit: str, value_type: str) -> str:
     if pd.isna(value):
         return "—"
-    return grouped(value, RATE_DECIMALS if value_type == "rate" or unit == "元" else 0)
+    fractional = value_type in ("rate", "per_student", "ratio") or unit == "元"
+    return grouped(value, RATE_DECIMALS if fractional else 0)
 
 
 def _change(r: dict) -> str:
@@ -38,7 +39,7 @@ def _change(r: dict) -> str:
 
 
 def _tables(mart: pd.DataFrame, year: int) -> dict[str, list[dict]]:
-    rows = mart[(mart["data_year"] == year) & mart["group_name"].isin(TABLE_GROUPS)].sort_values("table_row")
+    rows = mart[(mart["data_year"] == year) & mart["group_name"].isin(TABLE_GROUPS)].sort_values(["official_table", "table_row"])
     out: dict[str, list[dict]] = {g: [] for g in TABLE_GROUPS}
     for r in rows.to_dict("records"):
         out[r["group_name"]].append(
