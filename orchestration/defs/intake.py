@@ -15,8 +15,20 @@ RAW_TABLES = {
 }
 
 
+def raw_specs(tables: dict[str, str]) -> list[dg.AssetSpec]:
+    return [dg.AssetSpec(["raw", name], description=text, group_name="intake", kinds={"python", "duckdb"}) for name, text in tables.items()]
+
+
+def report_load(context: dg.AssetExecutionContext, tables: dict[str, str], quarantined: dict[str, list[str]], **meta):
+    """Log each quarantined file with its messages; one materialization per raw table written."""
+    for file_name, messages in quarantined.items():
+        context.log.warning(f"{file_name} 已隔离（quarantined）：\n" + "\n".join(messages))
+    for name in tables:
+        yield dg.MaterializeResult(asset_key=["raw", name], metadata={"quarantined": dg.MetadataValue.json(quarantined), **meta})
+
+
 @dg.multi_asset(
-    specs=[dg.AssetSpec(["raw", name], description=text, group_name="intake", kinds={"python", "duckdb"}) for name, text in RAW_TABLES.items()],
+    specs=raw_specs(RAW_TABLES),
     partitions_def=data_years,
     description="Read the year's landing folder, check every file (GX), load accepted ones, quarantine the rest.",
 )
@@ -24,15 +36,7 @@ def raw_submissions(context: dg.AssetExecutionContext, warehouse: Warehouse):
     year = int(context.partition_key)
     with warehouse.connect() as con:
         summary = ingest(con, year, warehouse.landing(year))
-    for file_name, messages in summary.quarantined.items():
-        context.log.warning(f"{file_name} 已隔离（quarantined）：\n" + "\n".join(messages))
-    meta = {
-        "accepted": len(summary.accepted),
-        "quarantined": dg.MetadataValue.json(summary.quarantined),
-        "unchanged": len(summary.unchanged),
-    }
-    for name in RAW_TABLES:
-        yield dg.MaterializeResult(asset_key=["raw", name], metadata=meta)
+    yield from report_load(context, RAW_TABLES, summary.quarantined, accepted=len(summary.accepted), unchanged=len(summary.unchanged))
 
 
 REFERENCE_TABLES = {
@@ -42,7 +46,7 @@ REFERENCE_TABLES = {
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(["raw", name], description=text, group_name="intake", kinds={"python", "duckdb"}) for name, text in REFERENCE_TABLES.items()],
+    specs=raw_specs(REFERENCE_TABLES),
     partitions_def=data_years,
     description="Load the education commission's reference datasets of the year (landing/<year>/commission/<dataset>.xlsx).",
 )
@@ -50,10 +54,7 @@ def raw_reference_datasets(context: dg.AssetExecutionContext, warehouse: Warehou
     year = int(context.partition_key)
     with warehouse.connect() as con:
         quarantined = load_datasets(con, year, warehouse.landing(year) / COMMISSION_FOLDER)
-    for file_name, messages in quarantined.items():
-        context.log.warning(f"{file_name} 已隔离（quarantined）：\n" + "\n".join(messages))
-    for name in REFERENCE_TABLES:
-        yield dg.MaterializeResult(asset_key=["raw", name], metadata={"quarantined": dg.MetadataValue.json(quarantined)})
+    yield from report_load(context, REFERENCE_TABLES, quarantined)
 
 
 @dg.asset_check(asset=dg.AssetKey(["raw", "submissions"]), description="No school's current submission is quarantined; lists every error of every quarantined file.")
