@@ -169,8 +169,8 @@ def _finding(sub: ParsedSubmission, meta: dict, row: dict, data_year: int) -> Fi
             rule_id, sub.file_name, sheet=next(r["sheet"] for r in sub.list_rows if r["column_name"] == meta["list_column"]), indicator_code=code,
             found=f"分专业合计 {row.get('_list_' + meta['list_column']):g}，「{ind.name_zh}」{row.get(code):g}", expected="分专业合计等于总数",
         )
-    if any(f.indicator_code == code and f.rule_id in ("V001", "R003", "R001") for f in sub.findings):
-        return None  # the cell is already reported as unreadable or missing
+    if any(f.indicator_code == code and f.rule_id in ("V001", "V005", "R003", "R001") for f in sub.findings):
+        return None  # the cell is already reported as unreadable, uncalculated or missing
     where = next((v for v in sub.values if v["indicator_code"] == code), None)
     ind = catalogue.indicators()[code]
     if rule_id == "V002":

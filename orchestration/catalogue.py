@@ -203,12 +203,16 @@ def schools(seeds_dir: Path = SEEDS_DIR) -> dict[str, School]:
     excluded: dict[str, set[int]] = {}
     for r in read_seed("city_scope_exclusions", seeds_dir):
         excluded.setdefault(r["school_code"], set()).update(range(int(r["first_year"]), int(r["last_year"]) + 1))
+    # former names: those printed beside the registry name, and the renames with their year (school_former_names)
+    former: dict[str, list[str]] = {}
+    for r in read_seed("school_former_names", seeds_dir):
+        former.setdefault(r["school_code"], []).append(r["former_name"])
     out = {}
     for r in read_seed("schools", seeds_dir):
         out[r["school_code"]] = School(
             code=r["school_code"],
             name=r["school_name"],
-            former_names=tuple(split_list(r["former_names"])),
+            former_names=tuple(dict.fromkeys([*split_list(r["former_names"]), *former.get(r["school_code"], [])])),
             school_type=r["school_type"],
             level=r["level"],
             district=r["district"],
@@ -222,8 +226,7 @@ def schools(seeds_dir: Path = SEEDS_DIR) -> dict[str, School]:
 
 
 def school_by_name(name: str, seeds_dir: Path = SEEDS_DIR) -> School | None:
+    """The one school whose registry name or former name this is; None when none or several match."""
     key = normalize_label(name)
-    for s in schools(seeds_dir).values():
-        if key in {normalize_label(n) for n in (s.name, *s.former_names)}:
-            return s
-    return None
+    found = [s for s in schools(seeds_dir).values() if key in {normalize_label(n) for n in (s.name, *s.former_names)}]
+    return found[0] if len(found) == 1 else None

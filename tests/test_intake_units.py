@@ -4,20 +4,43 @@ import pytest
 from orchestration import catalogue
 from orchestration.intake.parse import parse_submission
 from orchestration.intake.template import write_csv, write_workbook
-from orchestration.intake.values import NotANumber, parse_number
+from orchestration.intake.values import UNCALCULATED, NoCachedValue, NotANumber, Percent, parse_number, parse_percent
 
 
 @pytest.mark.parametrize(
     "cell,value",
-    [(12, 12.0), (3.5, 3.5), ("1,234", 1234.0), ("１２３", 123.0), ("94.26%", 94.26), (" 7 ", 7.0), ("—", None), ("无", None), ("", None), (None, None)],
+    [
+        (12, 12.0), (3.5, 3.5), (0, 0.0), ("0", 0.0), ("1,234", 1234.0), ("12,345,678", 12345678.0), ("１２３", 123.0),
+        ("１２３，４５６．７", 123456.7), (" 7 ", 7.0), ("\u00a07\u3000", 7.0), ("1 234", 1234.0),
+        ("—", None), ("——", None), ("--", None), ("－－", None), ("/", None), ("／", None), ("无", None), ("", None), ("  ", None), (None, None),
+    ],
 )
 def test_parse_number(cell, value):
     assert parse_number(cell) == value
 
 
-def test_text_is_not_a_number():
+@pytest.mark.parametrize("cell", ["约三十人", "85%", "1,23", True, "12人"])
+def test_text_is_not_a_number(cell):
     with pytest.raises(NotANumber):
-        parse_number("约三十人")
+        parse_number(cell)
+
+
+def test_a_formula_without_result_is_not_a_blank():
+    with pytest.raises(NoCachedValue):
+        parse_number(UNCALCULATED)
+
+
+@pytest.mark.parametrize(
+    "cell,expected",
+    [
+        ("94.26%", Percent(94.26, False)), ("９４．２６％", Percent(94.26, False)), (" 94.26 % ", Percent(94.26, False)),
+        (94.26, Percent(94.26, False)), ("94.26", Percent(94.26, False)), ("0.5%", Percent(0.5, False)),
+        (0.9426, Percent(94.26, True)), ("0.9426", Percent(94.26, True)), (1, Percent(100.0, True)), (0.07, Percent(7.0, True)),
+        (0, Percent(0.0, False)), ("—", Percent(None, False)), (None, Percent(None, False)),
+    ],
+)
+def test_parse_percent(cell, expected):
+    assert parse_percent(cell) == expected
 
 
 def test_labels_match_names_aliases_and_units_in_headers():

@@ -1,20 +1,29 @@
 """One intake batch: every file in a year's landing folder, parsed, checked and loaded."""
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import duckdb
 
+from orchestration.intake.files import entry_hash
+from orchestration.intake.findings import Finding
 from orchestration.intake.loader import LoadSummary, already_loaded, load, submission_id
-from orchestration.intake.parse import ParsedSubmission, file_hash, parse_submission
-
+from orchestration.intake.parse import ParsedSubmission, parse_submission
+from orchestration.intake.reader import INFO_SHEET
 
 
 def landing_files(folder: Path) -> list[Path]:
-    """Files a school dropped in the folder; Office lock files (~$…) and hidden files are not submissions."""
+    """Entries a school dropped in the folder. Office lock files (~$…), hidden files and real folders
+    (commission/) are not submissions; symlinks and special files are, so they get rejected (F005)."""
     if not folder.exists():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("~$", ".")))
+    return sorted(p for p in folder.iterdir() if not _ignored(p))
+
+
+def _ignored(path: Path) -> bool:
+    hidden = path.name.startswith(".") and path.name.strip(".") != ""  # a name of dots only is an odd name, not a hidden file
+    return path.name.startswith("~$") or hidden or (path.is_dir() and not path.is_symlink())
 
 
 def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> LoadSummary:
@@ -23,11 +32,37 @@ def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> Load
 
     known = already_loaded(con, data_year)
     subs: list[ParsedSubmission] = []
+    seen: set[str] = set()
     for path in landing_files(folder):
-        probe = ParsedSubmission(path=path, file_hash=file_hash(path))
-        subs.append(probe if submission_id(data_year, probe) in known else parse_submission(path, data_year))
+        probe = ParsedSubmission(path=path, file_hash=entry_hash(path))
+        sid = submission_id(data_year, probe)
+        if sid in seen:
+            continue  # the same bytes under a second name are one submission, not two
+        seen.add(sid)
+        subs.append(probe if sid in known else parse_submission(path, data_year))
     fresh = [s for s in subs if submission_id(data_year, s) not in known]
     if fresh:
+        flag_same_school(fresh)
         check_submissions(fresh, data_year)
         add_yoy_warnings(con, fresh, data_year)
     return load(con, data_year, subs)
+
+
+def flag_same_school(fresh: list[ParsedSubmission]) -> None:
+    """Two new files of one school in one batch (M007): which one is meant cannot be guessed, so neither
+    is loaded. Files loaded by an earlier run do not count: a new file for that school supersedes them."""
+    by_school: dict[str, list[ParsedSubmission]] = defaultdict(list)
+    for sub in fresh:
+        if sub.school_code:
+            by_school[sub.school_code].append(sub)
+    for code, group in by_school.items():
+        if len(group) < 2:
+            continue
+        for sub in group:
+            others = "、".join(f"「{o.file_name}」" for o in group if o is not sub)
+            sub.findings.append(
+                Finding(
+                    "M007", sub.file_name, sheet=INFO_SHEET, row=sub.info.get("_rows", {}).get("school_code"),
+                    found=f"本批次中文件{others}也是学校代码「{code}」的数据", expected="每所学校每个年度只提交一个文件（更正后的文件替换原文件）",
+                )
+            )

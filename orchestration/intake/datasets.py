@@ -13,9 +13,9 @@ import duckdb
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label
+from orchestration.intake.files import file_hash
 from orchestration.intake.findings import Finding
 from orchestration.intake.loader import insert_all
-from orchestration.intake.parse import file_hash
 from orchestration.intake.reader import UnreadableFile, read_sheets
 from orchestration.intake.values import NotANumber, parse_number
 

@@ -130,12 +130,12 @@ def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmis
                 "school_code": s.school_code,
                 "file_name": s.file_name,
                 "file_hash": s.file_hash,
-                "file_bytes": s.path.stat().st_size,
+                "file_bytes": s.path.lstat().st_size,  # lstat: a symlink entry is recorded, never followed
                 "template_version": s.info.get("template_version"),
                 "status": status,
                 "error_count": len(errors),
                 "warning_count": len(s.findings) - len(errors),
-                "received_at": datetime.fromtimestamp(s.path.stat().st_mtime, timezone.utc).replace(tzinfo=None),
+                "received_at": datetime.fromtimestamp(s.path.lstat().st_mtime, timezone.utc).replace(tzinfo=None),
                 "loaded_at": now,
             }
         )

@@ -4,7 +4,6 @@ Everything wrong is collected as findings, so the school sees all its problems a
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,10 +11,11 @@ from openpyxl.utils import get_column_letter
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label, normalize_unit
+from orchestration.intake.files import SAFE_NAME, display_name, entry_hash, entry_problem, name_problem
 from orchestration.intake.findings import Finding
 from orchestration.intake.reader import INFO_SHEET, UnreadableFile, read_sheets
 from orchestration.intake.template import INFO_FIELDS
-from orchestration.intake.values import NotANumber, parse_number
+from orchestration.intake.values import NoCachedValue, NotANumber, parse_number, parse_percent
 
 REQUIRED_INFO = ("school_code", "data_year", "level")
 
@@ -31,7 +31,8 @@ class ParsedSubmission:
 
     @property
     def file_name(self) -> str:
-        return self.path.name
+        """Safe to store and show: control characters and undecodable bytes escaped."""
+        return display_name(self.path.name)
 
     @property
     def school_code(self) -> str | None:
@@ -43,22 +44,21 @@ class ParsedSubmission:
         return [f for f in self.findings if f.severity == "error"]
 
 
-def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def parse_submission(path: Path, data_year: int) -> ParsedSubmission:
-    sub = ParsedSubmission(path=path, file_hash=file_hash(path))
+    sub = ParsedSubmission(path=path, file_hash=entry_hash(path))
+    unsafe = entry_problem(path)
+    if unsafe:  # never opened: a symlink may point anywhere, a pipe blocks its reader
+        sub.findings.append(Finding("F005", sub.file_name, found=unsafe, expected="直接放入的普通文件"))
+        return sub
+    bad_name = name_problem(path.name)
+    if bad_name:  # the content is still read, so the school sees all its problems at once
+        sub.findings.append(Finding("F005", sub.file_name, found=bad_name, expected=SAFE_NAME))
     try:
         sheets = read_sheets(path)
     except UnreadableFile as exc:
         sub.findings.append(exc.finding)
         return sub
-    sub.info = _read_info(sub, sheets)
+    _read_info(sub, sheets)
     level = _level_of(sub)
     if level is None:
         return sub
@@ -81,24 +81,47 @@ def parse_submission(path: Path, data_year: int) -> ParsedSubmission:
     return sub
 
 
-def _read_info(sub: ParsedSubmission, sheets) -> dict[str, object]:
+def _read_info(sub: ParsedSubmission, sheets) -> None:
     if INFO_SHEET not in sheets:
         sub.findings.append(Finding("S001", sub.file_name, sheet=INFO_SHEET, found="工作簿中没有该工作表", expected=f"包含工作表「{INFO_SHEET}」"))
-        return {}
+        return
     keys = {normalize_label(label): key for label, key, _ in INFO_FIELDS}
     info: dict[str, object] = {}
     for row_no, cells in sheets[INFO_SHEET]:
-        if len(cells) >= 2 and normalize_label(cells[0]) in keys and cells[1] not in (None, ""):
-            value = cells[1]
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            info[keys[normalize_label(cells[0])]] = str(value).strip()
-            info.setdefault("_rows", {})[keys[normalize_label(cells[0])]] = row_no
+        # the label is the first cell that names a field (columns may be shifted), the value the next one
+        at = next((i for i, c in enumerate(cells[:-1]) if normalize_label(c) in keys), None)
+        if at is None or cells[at + 1] in (None, ""):
+            continue
+        value = cells[at + 1]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        key = keys[normalize_label(cells[at])]
+        info[key] = str(value).strip()
+        info.setdefault("_rows", {})[key] = row_no
+    sub.info = info
+    _identify_school(sub)
     for key in REQUIRED_INFO:
         if key not in info:
             label = next(lbl for lbl, k, _ in INFO_FIELDS if k == key)
             sub.findings.append(Finding("S002", sub.file_name, sheet=INFO_SHEET, found=f"「{label}」未填写", expected=f"填写{label}"))
-    return info
+
+
+def _identify_school(sub: ParsedSubmission) -> None:
+    """Code and name must name the same school (its registry name or a former name); a missing code is
+    taken from a name that identifies exactly one school. Both cases warn (M006): the clerk confirms."""
+    name = str(sub.info.get("school_name") or "")
+    row = sub.info.get("_rows", {}).get("school_name")
+    if sub.school_code is None:
+        school = catalogue.school_by_name(name) if name else None
+        if school is not None:
+            sub.info["school_code"] = school.code
+            sub.findings.append(Finding("M006", sub.file_name, sheet=INFO_SHEET, row=row, found=f"学校代码未填写，学校名称为「{name}」", expected=f"学校代码「{school.code}」（已按名称识别为「{school.name}」，请补填）"))
+        return
+    school = catalogue.schools().get(sub.school_code)
+    if school is None or not name:
+        return  # an unknown code is M001; a missing name changes nothing
+    if normalize_label(name) not in {normalize_label(n) for n in (school.name, *school.former_names)}:
+        sub.findings.append(Finding("M006", sub.file_name, sheet=INFO_SHEET, row=row, found=f"学校代码「{sub.school_code}」在名录中是「{school.name}」，学校名称却填写为「{name}」", expected="学校名称与学校代码一致（名录名称或曾用名）"))
 
 
 def _level_of(sub: ParsedSubmission) -> str | None:
@@ -150,11 +173,8 @@ def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index) -> None:
             sub.findings.append(Finding("R004", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, indicator_code=ind.code, found=f"「{ind.name_zh}」在工作表「{first['sheet']}」第 {first['row_number']} 行已出现", expected="每个指标只填一行"))
             continue
         raw = cells[cols["数值"]]
-        try:
-            value = parse_number(raw)
-        except NotANumber as exc:
-            sub.findings.append(Finding("V001", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, indicator_code=ind.code, found=f"「{ind.name_zh}」填写为「{exc}」", expected="数字"))
-            value = None
+        where = {"sheet": sheet_name, "row": row_no, "cell": cell_ref, "indicator_code": ind.code}
+        value = _cell_value(sub, trow, raw, where)
         sub.values.append(
             {
                 "indicator_code": ind.code,
@@ -167,6 +187,28 @@ def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index) -> None:
                 "unit_as_written": unit,
             }
         )
+
+
+def _cell_value(sub: ParsedSubmission, trow: catalogue.TemplateRow, raw: object, where: dict) -> float | None:
+    """The number in a value cell, read by the row's unit; what cannot be read is a finding, and None."""
+    name = trow.indicator.name_zh
+    try:
+        if trow.unit != "%":
+            return parse_number(raw)
+        percent = parse_percent(raw)
+    except NoCachedValue:
+        sub.findings.append(Finding("V005", sub.file_name, **where, found=f"「{name}」是公式，但文件中没有它的计算结果", expected="公式的计算结果（数值）"))
+        return None
+    except NotANumber as exc:
+        sub.findings.append(Finding("V001", sub.file_name, **where, found=f"「{name}」填写为「{exc}」", expected=f"数字（单位：{trow.unit}）"))
+        return None
+    if percent.from_fraction:
+        sub.findings.append(Finding("V004", sub.file_name, **where, found=f"「{name}」填写为 {_plain(raw)}，已按 {percent.value:g}% 读取", expected=f"百分数，如 {percent.value:g} 或 {percent.value:g}%"))
+    return percent.value
+
+
+def _plain(raw: object) -> str:
+    return f"{raw:g}" if isinstance(raw, float) else str(raw).strip()
 
 
 def _read_list(sub: ParsedSubmission, sheet_name: str, rows, columns) -> None:
@@ -203,6 +245,9 @@ def _read_list(sub: ParsedSubmission, sheet_name: str, rows, columns) -> None:
             cell_ref = f"{get_column_letter(i + 1)}{row_no}"
             try:
                 value = parse_number(raw)
+            except NoCachedValue:
+                sub.findings.append(Finding("V005", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, found=f"「{c['column_label_zh']}」是公式，但文件中没有它的计算结果", expected="公式的计算结果（数值）"))
+                continue
             except NotANumber as exc:
                 sub.findings.append(Finding("L005", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, found=f"「{c['column_label_zh']}」填写为「{exc}」", expected="非负整数"))
                 continue

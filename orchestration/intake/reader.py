@@ -1,26 +1,67 @@
-"""Read a submission file into plain sheets of cell values, after size limits are checked.
+"""Read a submission file into plain sheets of cell values, after the file is shown to be safe to parse.
 
-Cached cell values only: formulas are never evaluated (calamine returns what Excel stored).
+Before any parser sees a workbook, the file is identified by its first bytes (not its extension) and
+one streaming pass over its zip members measures what it really holds, not what the zip declares:
+inflated bytes and compression ratio are capped (zip bombs, rule F002), and a DTD or entity
+declaration (entity expansion; OOXML never contains one) rejects it (F004).
+
+Cached cell values only: formulas are never evaluated (calamine returns what Excel stored). A formula
+saved without a result is marked UNCALCULATED, so it is reported (V005) and never read as empty.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
+import struct
 import zipfile
+import zlib
 from pathlib import Path
+from xml.etree import ElementTree
 
+from openpyxl.utils import column_index_from_string
 from python_calamine import CalamineWorkbook
 
+from orchestration.intake.files import display_name
 from orchestration.intake.findings import Finding
+from orchestration.intake.values import UNCALCULATED
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MB = 1 << 20
+MAX_FILE_BYTES = 20 * MB
+MAX_UNZIPPED_BYTES = 200 * MB
+MAX_RATIO = 200  # real workbooks inflate 5–30 times; deflate's ceiling is about 1000
+RATIO_FLOOR = 10 * MB  # the ratio is judged once this much is inflated, so small files never trip it
+MAX_MEMBERS = 1000  # a workbook has a few dozen parts
+CHUNK = MB
 CSV_ENCODINGS = ("utf-8-sig", "gbk")
 CSV_COLUMNS = ("工作表", "指标", "单位", "数值")
+XLSX_EXPECTED = "可用 Excel 或 WPS 打开的 .xlsx 工作簿"
+CORRUPT = "文件不完整或已损坏（压缩结构无法读取）"
 
 # sheet name -> [(row number as the school sees it, cell values)]
 Sheets = dict[str, list[tuple[int, list[object]]]]
 INFO_SHEET = "基本信息"
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SIGNATURES = (
+    (b"PK\x03\x04", None),
+    (b"PK\x05\x06", None),
+    (b"%PDF", "PDF 文件"),
+    (b"Rar!", "RAR 压缩包"),
+    (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"),
+    (b"\x1f\x8b", "gzip 压缩包"),
+    (b"\x89PNG", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+    (b"{\\rtf", "RTF 文档"),
+)
+# OOXML never declares a DTD; looked for in every encoding an XML part may use.
+DTD_MARKERS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-8", "utf-16-le", "utf-16-be"))
+DTD_TAIL = max(map(len, DTD_MARKERS)) - 1
+FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+CACHED = re.compile(rb"<(?:\w+:)?v>[^<]")
+RELS_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 class UnreadableFile(Exception):
@@ -29,37 +70,196 @@ class UnreadableFile(Exception):
         self.finding = finding
 
 
+def _reject(rule_id: str, path: Path, found: str, expected: str = XLSX_EXPECTED) -> UnreadableFile:
+    return UnreadableFile(Finding(rule_id, display_name(path.name), found=found, expected=expected))
+
+
 def read_sheets(path: Path) -> Sheets:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise UnreadableFile(
-            Finding("F002", path.name, found=f"文件大小 {size / 1048576:.1f} MB", expected=f"不超过 {MAX_FILE_BYTES // 1048576} MB")
-        )
+        raise _reject("F002", path, f"文件大小 {size / MB:.1f} MB", f"不超过 {MAX_FILE_BYTES // MB} MB")
     if path.suffix.lower() == ".csv":
         return _read_csv(path)
+    _sniff(path)
     if path.suffix.lower() != ".xlsx":
-        raise UnreadableFile(Finding("F001", path.name, found=f"扩展名「{path.suffix}」", expected=".xlsx 或 .csv 文件"))
-    _check_zip(path)
+        raise _reject("F001", path, f"扩展名「{path.suffix}」", ".xlsx 或 .csv 文件")
+    uncalculated = _check_zip(path, size)
     try:
         wb = CalamineWorkbook.from_path(str(path))
-        return {
+        sheets = {
             name: list(enumerate(wb.get_sheet_by_name(name).to_python(skip_empty_area=False), start=1))
             for name in wb.sheet_names
         }
     except Exception as exc:  # calamine raises several types for corrupt files
-        raise UnreadableFile(Finding("F001", path.name, found=f"无法解析的工作簿（{type(exc).__name__}）", expected="可用 Excel 打开的 .xlsx 文件")) from exc
+        raise _reject("F001", path, f"无法解析的工作簿（{type(exc).__name__}）") from exc
+    _mark_uncalculated(sheets, uncalculated)
+    return sheets
 
 
-def _check_zip(path: Path) -> None:
+def _sniff(path: Path) -> None:
+    """Say what a file that is not a zip really is: old Excel, an encrypted workbook, a PDF, text …"""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head == OLE:
+        # Excel keeps a password-protected .xlsx in an OLE compound file with an EncryptionInfo stream.
+        if "EncryptionInfo".encode("utf-16-le") in path.read_bytes():
+            raise _reject("F003", path, "工作簿设有打开密码（已加密）", "未设密码的 .xlsx 工作簿")
+        raise _reject("F001", path, "Excel 97-2003 格式（.xls）或其他旧版 Office 文件", "另存为 .xlsx 格式的工作簿")
+    for magic, kind in SIGNATURES:
+        if head.startswith(magic):
+            if kind is None:
+                return
+            raise _reject("F001", path, f"文件内容是{kind}，不是 Excel 工作簿")
+    raise _reject("F001", path, _text_kind(path))
+
+
+def _text_kind(path: Path) -> str:
+    start = path.read_bytes()[:512]
+    if not start:
+        return "空文件（0 字节）"
+    lowered = start.lstrip(b"\xef\xbb\xbf \r\n\t").lower()
+    if lowered.startswith((b"<html", b"<!doctype html")):
+        return "文件内容是网页（HTML），不是 Excel 工作簿"
+    if lowered.startswith(b"<?xml"):
+        return "文件内容是 XML（如 Excel 2003 XML 表格），不是 .xlsx 工作簿"
+    for encoding in CSV_ENCODINGS:
+        try:
+            start.decode(encoding)
+            return "文件内容是纯文本，不是 Excel 工作簿"
+        except UnicodeDecodeError:
+            continue
+    return "无法识别的文件内容，不是 Excel 工作簿"
+
+
+def _check_zip(path: Path, size: int) -> dict[str, set[tuple[int, int]]]:
+    """Inflate every member once, with running caps; returns formula cells saved without a result."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            unzipped = sum(info.file_size for info in zf.infolist())
-    except zipfile.BadZipFile as exc:
-        raise UnreadableFile(Finding("F001", path.name, found="文件不是有效的 .xlsx 工作簿（可能已损坏、加密或只是改了扩展名）", expected="可用 Excel 打开的 .xlsx 文件")) from exc
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise UnreadableFile(
-            Finding("F002", path.name, found=f"解压后 {unzipped / 1048576:.0f} MB", expected=f"解压后不超过 {MAX_UNZIPPED_BYTES // 1048576} MB")
-        )
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise _reject("F001", path, CORRUPT) from exc
+    with zf, open(path, "rb") as raw:
+        infos = zf.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise _reject("F002", path, f"压缩包内有 {len(infos)} 个部件", "模板原有的工作表（去掉附件、图片）")
+        if "xl/workbook.xml" not in {i.filename for i in infos}:
+            raise _reject("F001", path, "压缩文件中没有 Excel 工作簿内容（可能是 Word/WPS 文档或其他压缩包改了扩展名）")
+        meter = _Meter(path, size)
+        with_formulas = [info.filename for info in infos if _scan_member(raw, info, meter)]
+        return _uncalculated_cells(path, zf, with_formulas)
+
+
+class _Meter:
+    """Inflated bytes of the whole file so far, against the absolute and the ratio cap."""
+
+    def __init__(self, path: Path, size: int):
+        self.path, self.size, self.total = path, size, 0
+
+    def add(self, n: int) -> None:
+        self.total += n
+        cap = MAX_UNZIPPED_BYTES // MB
+        if self.total > MAX_UNZIPPED_BYTES:
+            raise _reject("F002", self.path, f"解压后超过 {cap} MB", f"解压后不超过 {cap} MB")
+        if self.total > RATIO_FLOOR and self.total > MAX_RATIO * self.size:
+            raise _reject(
+                "F002", self.path,
+                f"{self.size / 1024:.0f} KB 的文件解压到 {self.total // MB} MB 时压缩比已超过 {MAX_RATIO}:1（异常压缩）",
+                f"解压后不超过 {cap} MB 的正常工作簿",
+            )
+
+
+def _scan_member(raw, info: zipfile.ZipInfo, meter: _Meter) -> bool:
+    """Inflate one member under the caps, rejecting DTDs in XML parts; True if a worksheet holds formulas."""
+    if info.flag_bits & 0x1:
+        raise _reject("F003", meter.path, "压缩内容设有密码（已加密）", "未设密码的 .xlsx 工作簿")
+    xml = info.filename.lower().endswith((".xml", ".rels"))
+    worksheet = info.filename.startswith("xl/worksheets/")
+    tail, formulas = b"", False
+    try:
+        for chunk in _inflate(raw, info):
+            meter.add(len(chunk))
+            if not xml:
+                continue
+            window = tail + chunk  # a marker may straddle two chunks
+            if any(m in window for m in DTD_MARKERS):
+                raise _reject("F004", meter.path, f"部件「{info.filename}」含有 DTD 或实体声明（<!DOCTYPE / <!ENTITY）", "Excel 或 WPS 保存的标准 .xlsx 工作簿")
+            formulas = formulas or (worksheet and FORMULA.search(window) is not None)
+            tail = window[-DTD_TAIL:]
+    except (zlib.error, struct.error, OSError) as exc:
+        raise _reject("F001", meter.path, CORRUPT) from exc
+    return formulas
+
+
+def _inflate(raw, info: zipfile.ZipInfo):
+    """The member's bytes as stored, inflated chunk by chunk: declared sizes are not trusted."""
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise struct.error("no local file header")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    raw.seek(info.header_offset + 30 + name_len + extra_len)
+    left = info.compress_size  # bounds the input only; the caller counts the output
+    if info.compress_type == zipfile.ZIP_STORED:
+        while left > 0 and (data := raw.read(min(CHUNK, left))):
+            left -= len(data)
+            yield data
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise zlib.error(f"compression method {info.compress_type}")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    while left > 0 and not inflater.eof and (data := raw.read(min(CHUNK, left))):
+        left -= len(data)
+        yield inflater.decompress(data, CHUNK)
+        while inflater.unconsumed_tail and not inflater.eof:
+            yield inflater.decompress(inflater.unconsumed_tail, CHUNK)
+
+
+def _uncalculated_cells(path: Path, zf: zipfile.ZipFile, members: list[str]) -> dict[str, set[tuple[int, int]]]:
+    """sheet name -> (row, column index) of formula cells without a cached result (no <v> or an empty one)."""
+    if not members:
+        return {}
+    out: dict[str, set[tuple[int, int]]] = {}
+    try:
+        names = _sheet_members(zf)
+        for member in members:
+            for attrs, inner in CELL.findall(zf.read(member)):
+                ref = CELL_REF.search(attrs)
+                if ref and FORMULA.search(inner) and not CACHED.search(inner):
+                    col = column_index_from_string(ref.group(1).decode()) - 1
+                    out.setdefault(names.get(member, member), set()).add((int(ref.group(2)), col))
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+        raise _reject("F001", path, CORRUPT) from exc
+    return out
+
+
+def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Zip member of each worksheet -> its sheet name (xl/workbook.xml and its relationships).
+
+    Parsed only after the DTD check, so no entity is ever expanded."""
+    targets = {
+        rel.get("Id"): rel.get("Target", "")
+        for rel in ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    }
+    out = {}
+    for sheet in ElementTree.fromstring(zf.read("xl/workbook.xml")).iter():
+        if sheet.tag.endswith("}sheet") and sheet.get(RELS_NS) in targets:
+            target = targets[sheet.get(RELS_NS)]
+            out[target.lstrip("/") if target.startswith("/") else f"xl/{target}"] = sheet.get("name")
+    return out
+
+
+def _mark_uncalculated(sheets: Sheets, cells: dict[str, set[tuple[int, int]]]) -> None:
+    """Put UNCALCULATED where a formula has no result; calamine would give an empty cell (or none at all)."""
+    for sheet, refs in cells.items():
+        rows = sheets.get(sheet)
+        if rows is None:
+            continue
+        for row_no, col in refs:
+            while len(rows) < row_no:  # the cell lies beyond the last one calamine saw with a value
+                rows.append((len(rows) + 1, []))
+            values = list(rows[row_no - 1][1])
+            values += [None] * (col + 1 - len(values))
+            values[col] = UNCALCULATED
+            rows[row_no - 1] = (row_no, values)
 
 
 def _read_csv(path: Path) -> Sheets:
@@ -72,10 +272,11 @@ def _read_csv(path: Path) -> Sheets:
         except UnicodeDecodeError:
             continue
     else:
-        raise UnreadableFile(Finding("F001", path.name, found="无法识别的文字编码", expected="UTF-8 或 GBK 编码的 CSV"))
+        raise _reject("F001", path, "无法识别的文字编码", "UTF-8 或 GBK 编码的 CSV")
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or tuple(c.strip() for c in rows[0][:4]) != CSV_COLUMNS:
-        raise UnreadableFile(Finding("F001", path.name, row=1, found=f"表头「{','.join(rows[0]) if rows else ''}」", expected="表头为 " + ",".join(CSV_COLUMNS)))
+        found = f"表头「{','.join(rows[0]) if rows else ''}」"
+        raise UnreadableFile(Finding("F001", display_name(path.name), row=1, found=found, expected="表头为 " + ",".join(CSV_COLUMNS)))
     sheets: Sheets = {}
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):

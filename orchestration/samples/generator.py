@@ -150,6 +150,8 @@ def school_values(data_year: int) -> dict[str, dict[str, object]]:
             continue
         members = [s for s in registry if s.level == level and s.in_city_scope(data_year)]
         codes = _order(list(dict.fromkeys(r.code for r in catalogue.template_rows(version, level))))
+        school_level = [c for c in codes if catalogue.indicators()[c].aggregation == "none"]  # no city total to split
+        codes = [c for c in codes if c not in school_level]
         for sheet in catalogue.list_columns(version, level):
             # School totals follow from the school's majors, so the two sheets agree by construction.
             city = {c: totals[(data_year, level, c)][0] for c in ("students_secondary_ft", "enrol_secondary")}
@@ -186,7 +188,16 @@ def school_values(data_year: int) -> dict[str, dict[str, object]]:
                 mean = totals[(data_year, level, code)][0] / max(len(members), 1)
                 total = explicit[0] if explicit else round(mean * OUTSIDE_SCOPE_SHARE)
                 _allocate_indicator(code, data_year, [s], total, out, 0)
+        for s in registry:
+            if s.level == level and any(v is not None for v in out[s.code].values()):  # schools that submit
+                out[s.code].update({code: _school_rate(code, s.code, data_year) for code in school_level})
     return {code: vals for code, vals in out.items() if vals}
+
+
+def _school_rate(code: str, school_code: str, data_year: int) -> float:
+    """A rate only schools report (e.g. 体质健康测试优良率): stable per school, moving a little by year."""
+    base = _rng(code, school_code).uniform(55, 85)
+    return round(base + _rng(code, school_code, data_year).uniform(-3, 3), 2)
 
 
 def _types(members) -> set[str]:
