@@ -4,7 +4,7 @@
 -- school rates; per-student values and ratios are Σnumerator / Σdenominator. Every row carries its
 -- completeness: schools reporting / schools expected (schools of a level that collects the indicator).
 with school_years as (
-    select * from {{ ref('int_school_years') }} where in_city_scope
+    select * from {{ ref('int_school_years') }} where in_city_scope and {{ partition_years() }}
 ),
 
 memberships as (
@@ -85,8 +85,8 @@ school_counts as (
     group by data_year, group_name, group_kind, group_level
 )
 
-select * from sums
+select *, '{{ invocation_id }}' as dbt_invocation_id from sums
 union all
-select * from rates
+select *, '{{ invocation_id }}' as dbt_invocation_id from rates
 union all
-select * from school_counts
+select *, '{{ invocation_id }}' as dbt_invocation_id from school_counts

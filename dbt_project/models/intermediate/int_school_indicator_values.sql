@@ -3,6 +3,7 @@
 with reported as (
     select data_year, school_code, indicator_code, value
     from {{ ref('stg_submission_values') }}
+    where {{ partition_years() }}
 ),
 
 applicable_components as (
@@ -24,11 +25,12 @@ derived as (
         on r.data_year = sy.data_year
         and r.school_code = sy.school_code
         and r.indicator_code = ac.component_code
+    where {{ partition_years('sy.data_year') }}
     group by sy.data_year, sy.school_code, ac.indicator_code
     -- only schools that submitted this year get derived rows
     having count(r.indicator_code) > 0
 )
 
-select data_year, school_code, indicator_code, value, 'reported' as origin from reported
+select data_year, school_code, indicator_code, value, 'reported' as origin, '{{ invocation_id }}' as dbt_invocation_id from reported
 union all
-select data_year, school_code, indicator_code, value, 'derived' as origin from derived
+select data_year, school_code, indicator_code, value, 'derived' as origin, '{{ invocation_id }}' as dbt_invocation_id from derived

@@ -5,6 +5,7 @@ with rows_ as (
     from {{ ref('stg_submission_majors') }} as sm
     inner join {{ ref('int_school_years') }} as sy
         on sy.school_code = sm.school_code and sy.data_year = sm.data_year and sy.in_city_scope
+    where {{ partition_years('sm.data_year') }}
 ),
 
 by_major as (

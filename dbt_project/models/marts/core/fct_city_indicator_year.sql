@@ -37,9 +37,11 @@ select
     case when cur.change_semantics = 'percentage_points' then cur.value - prev.value end as change_pp,
     cur.schools_reporting,
     cur.schools_expected,
-    cast(cur.schools_reporting as double) / nullif(cur.schools_expected, 0) as completeness
+    cast(cur.schools_reporting as double) / nullif(cur.schools_expected, 0) as completeness,
+    '{{ invocation_id }}' as dbt_invocation_id
 from groups as cur
 left join groups as prev
     on prev.data_year = cur.data_year - 1
     and prev.group_name = cur.group_name
     and prev.indicator_code = cur.indicator_code
+where {{ partition_years('cur.data_year', following=true) }}
