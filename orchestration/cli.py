@@ -47,19 +47,19 @@ def _run(args) -> int:
         print(f"sample submissions written under {settings.landing_dir()}")
     job = defs.resolve_job_def("annual_report")
     instance = DagsterInstance.get()
-    for year in years:
-        result = job.execute_in_process(
-            partition_key=str(year),
-            instance=instance,
-            raise_on_error=False,
+    for n, year in enumerate(years):
+        run_config = {
             # step-by-step DEBUG events stay in the Dagster UI; the terminal shows warnings and errors
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        )
+            "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+            "ops": {"warehouse_dbt_models": {"config": {"full_refresh": args.full_refresh and n == 0}}},
+        }
+        result = job.execute_in_process(partition_key=str(year), instance=instance, raise_on_error=False, run_config=run_config)
         print(f"data year {year}: {'success' if result.success else 'FAILED'} (run {result.run_id})")
         if not result.success:
             return 1
     report = settings.output_dir(args.year) / "ch1_overview.html"
     print(f"warehouse: {settings.duckdb_path()}")
+    print(f"published: {settings.published_path()}  (analysts: open read-only)")
     print(f"report:    {report}")
     return 0
 
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--with-previous", action="store_true", help="run the previous year first (changes need it)")
     r.add_argument("--all-years", action="store_true", help="run every data year that has a template, oldest first")
     r.add_argument("--samples", action="store_true", help="write the sample submissions first if the landing folder is empty")
+    r.add_argument("--full-refresh", action="store_true", help="rebuild every data year in dbt, not only the run's year")
     r.set_defaults(func=_run)
     args = parser.parse_args(argv)
     return args.func(args) or 0

@@ -1,10 +1,10 @@
 """The Dagster code location: intake → checks → dbt layers → reports."""
 import dagster as dg
 
-from orchestration.defs import automation, dbt, intake, reports, resources
+from orchestration.defs import automation, dbt, intake, publish, reports, resources
 
 defs = dg.Definitions(
-    assets=[intake.raw_submissions, intake.raw_reference_datasets, dbt.warehouse_dbt_models, reports.ch1_overview_html],
+    assets=[intake.raw_submissions, intake.raw_reference_datasets, dbt.warehouse_dbt_models, reports.ch1_overview_html, publish.published_warehouse],
     asset_checks=[intake.no_quarantined_submissions, *reports.chapter_gates],
     jobs=[automation.annual_report_job],
     schedules=[automation.annual_refresh],

@@ -31,3 +31,13 @@ def landing_dir(data_year: int | str | None = None) -> Path:
 
 def output_dir(data_year: int | str) -> Path:
     return home() / "reports" / str(data_year)
+
+
+def feedback_dir(data_year: int | str) -> Path:
+    """Per-school feedback workbooks of a data year (all problems of a school's latest file)."""
+    return home() / "feedback" / str(data_year)
+
+
+def published_path() -> Path:
+    """The copy of the warehouse analysts query; replaced atomically after each successful run."""
+    return home() / "published" / "warehouse.duckdb"

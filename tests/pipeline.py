@@ -2,10 +2,8 @@
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
-
 from orchestration.definitions import defs
-from orchestration.defs.resources import Warehouse, dbt_project
+from orchestration.defs.resources import default_resources
 
 
 def materialize_year(home: Path, year: int, monkeypatch) -> dg.ExecuteInProcessResult:
@@ -13,8 +11,4 @@ def materialize_year(home: Path, year: int, monkeypatch) -> dg.ExecuteInProcessR
     monkeypatch.setenv("VOCWH_HOME", str(home))
     monkeypatch.setenv("VOCWH_DUCKDB_PATH", str(home / "warehouse.duckdb"))  # read by dbt's profile
     assets = [a for a in defs.assets] + list(defs.asset_checks)
-    resources = {
-        "warehouse": Warehouse(duckdb_path=str(home / "warehouse.duckdb"), landing_root=str(home / "landing")),
-        "dbt": DbtCliResource(project_dir=dbt_project),
-    }
-    return dg.materialize(assets, partition_key=str(year), resources=resources, raise_on_error=False)
+    return dg.materialize(assets, partition_key=str(year), resources=default_resources(), raise_on_error=False)

@@ -1,5 +1,6 @@
 """dbt models as Dagster assets: groups follow the dbt folders, raw sources are the intake assets."""
 
+import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,7 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration import settings
 from orchestration.defs.partitions import data_years
-from orchestration.defs.resources import dbt_project
+from orchestration.defs.resources import Warehouse, dbt_project
 
 FOLDER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "core": "marts_core"}
 
@@ -46,27 +47,70 @@ class Translator(DagsterDbtTranslator):
 translator = Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+def _files(sources: list[Path]) -> list[Path]:
+    return sorted(f for root in sources for f in ([root] if root.is_file() else root.rglob("*")) if f.is_file())
+
+
 def manifest_is_stale(manifest: Path, sources: list[Path]) -> bool:
     """The manifest must be rebuilt when any model, macro, seed or project file is newer than it."""
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    return any(f.stat().st_mtime > built for root in sources for f in ([root] if root.is_file() else root.rglob("*")) if f.is_file())
+    return any(f.stat().st_mtime > built for f in _files(sources))
+
+
+def project_fingerprint(sources: list[Path]) -> str:
+    """Hash of every model, macro, test, seed and project file: what the built tables were made from."""
+    h = hashlib.sha256()
+    for f in _files(sources):
+        h.update(str(f.relative_to(settings.REPO_ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def needs_full_refresh(last_fingerprint: "str | None", fingerprint: str, requested: bool) -> bool:
+    """Per-year models keep other years' rows; when the logic or reference data changed, every year is rebuilt."""
+    return requested or last_fingerprint != fingerprint
+
+
+_PROJECT = Path(dbt_project.project_dir)
+DBT_SOURCES = [_PROJECT / "dbt_project.yml", _PROJECT / "models", _PROJECT / "macros", _PROJECT / "tests", settings.SEEDS_DIR]
+
+BUILD_LOG = """
+create schema if not exists meta;
+create table if not exists meta.dbt_builds (
+    run_id varchar, data_year integer, fingerprint varchar, full_refresh boolean, finished_at timestamp
+);
+"""
 
 
 def _prepare() -> None:
     # `dagster dev` prepares the manifest itself; tests and the CLI need an up-to-date one too.
-    project = Path(dbt_project.project_dir)
-    sources = [project / "dbt_project.yml", project / "models", project / "macros", project / "tests", settings.SEEDS_DIR]
-    if manifest_is_stale(Path(dbt_project.manifest_path), sources):
+    if manifest_is_stale(Path(dbt_project.manifest_path), DBT_SOURCES):
         dbt_project.preparer.prepare(dbt_project)
 
 
 _prepare()
 
 
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False  # rebuild every data year, not only the run's
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, partitions_def=data_years)
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def warehouse_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: Warehouse):
     """Seeds, staging, intermediate and marts, built and tested (dbt build) for the run's data year."""
     partition = context.partition_key if context.has_partition_key else None
-    yield from dbt.cli(["build", *dbt_vars(partition)], context=context).stream()
+    fingerprint = project_fingerprint(DBT_SOURCES)
+    with warehouse.connect() as con:
+        con.execute(BUILD_LOG)
+        last = con.execute("select fingerprint from meta.dbt_builds order by finished_at desc limit 1").fetchone()
+    full = needs_full_refresh(last[0] if last else None, fingerprint, config.full_refresh)
+    if full:
+        context.log.info("dbt build --full-refresh: every data year is rebuilt")
+    with warehouse.free_for_subprocess():
+        yield from dbt.cli(["build", *dbt_vars(partition), *(["--full-refresh"] if full else [])], context=context).stream()
+    with warehouse.connect() as con:
+        con.execute(
+            "insert into meta.dbt_builds values (?, ?, ?, ?, current_timestamp)",
+            [context.run_id, int(partition) if partition else None, fingerprint, full],
+        )

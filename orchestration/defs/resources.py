@@ -7,10 +7,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration import settings
+from orchestration import locking, settings
 
 # dbt is installed beside this interpreter; make it findable even when the venv is not activated.
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
@@ -20,18 +19,28 @@ dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=sett
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB warehouse file and the landing folder of school submissions."""
+    """The DuckDB warehouse file, its published copy and the landing folder of school submissions."""
 
     duckdb_path: str
     landing_root: str
+    published_path: str
 
     @contextmanager
     def connect(self):
-        con = duckdb.connect(self.duckdb_path)
-        try:
-            yield con
-        finally:
-            con.close()
+        """A connection under the writer lock: steps queue for the file instead of failing on it."""
+        with locking.exclusive(Path(self.duckdb_path)):
+            con = locking.open_duckdb(Path(self.duckdb_path))
+            try:
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def free_for_subprocess(self):
+        """Hold the writer lock with the file closed, for a subprocess (dbt) that opens it itself."""
+        with locking.exclusive(Path(self.duckdb_path)):
+            locking.wait_until_free(Path(self.duckdb_path))
+            yield
 
     def landing(self, data_year: int | str) -> Path:
         return Path(self.landing_root) / str(data_year)
@@ -39,6 +48,8 @@ class Warehouse(dg.ConfigurableResource):
 
 def default_resources() -> dict[str, object]:
     return {
-        "warehouse": Warehouse(duckdb_path=str(settings.duckdb_path()), landing_root=str(settings.landing_dir())),
+        "warehouse": Warehouse(
+            duckdb_path=str(settings.duckdb_path()), landing_root=str(settings.landing_dir()), published_path=str(settings.published_path())
+        ),
         "dbt": DbtCliResource(project_dir=dbt_project),
     }
