@@ -146,11 +146,20 @@ def _check_list_rows(subs: list[ParsedSubmission], level: str, data_year: int, b
             )
 
 
+def _in_missing_sheet(sub: ParsedSubmission, code: str) -> bool:
+    """The indicator's sheet is missing from the workbook (S001): one finding for the sheet, not one per row."""
+    missing = {f.sheet for f in sub.findings if f.rule_id == "S001"}
+    if not missing:
+        return False
+    rows = catalogue.template_rows(sub.info.get("template_version", ""), sub.info.get("level") or _registry_level(sub))
+    return any(r.code == code and r.sheet in missing for r in rows)
+
+
 def _finding(sub: ParsedSubmission, meta: dict, row: dict, data_year: int) -> Finding | None:
     rule_id = meta["rule_id"]
     ids = {f.rule_id for f in sub.findings}
     if rule_id.startswith("M"):
-        if rule_id == "M002" and "M001" in ids:
+        if rule_id in ("M002", "M004") and "M001" in ids:
             return None  # an unknown school is reported once, as unknown
         field = {"M001": "school_code", "M002": "school_code", "M003": "data_year", "M004": "level"}[rule_id]
         info_row = sub.info.get("_rows", {}).get(field)
@@ -169,8 +178,8 @@ def _finding(sub: ParsedSubmission, meta: dict, row: dict, data_year: int) -> Fi
             rule_id, sub.file_name, sheet=next(r["sheet"] for r in sub.list_rows if r["column_name"] == meta["list_column"]), indicator_code=code,
             found=f"分专业合计 {row.get('_list_' + meta['list_column']):g}，「{ind.name_zh}」{row.get(code):g}", expected="分专业合计等于总数",
         )
-    if any(f.indicator_code == code and f.rule_id in ("V001", "V005", "R003", "R001") for f in sub.findings):
-        return None  # the cell is already reported as unreadable, uncalculated or missing
+    if any(f.indicator_code == code and f.rule_id in ("V001", "V005", "R003", "R001") for f in sub.findings) or _in_missing_sheet(sub, code):
+        return None  # the cell is already reported as unreadable, uncalculated or missing, or its sheet is
     where = next((v for v in sub.values if v["indicator_code"] == code), None)
     ind = catalogue.indicators()[code]
     if rule_id == "V002":

@@ -261,4 +261,4 @@ def _check_required_rows(sub: ParsedSubmission, version: str, level: str, sheets
     present = {v["indicator_code"] for v in sub.values} | {f.indicator_code for f in sub.findings}
     for trow in catalogue.template_rows(version, level):
         if trow.indicator.required and trow.code not in present and trow.sheet in sheets:
-            sub.findings.append(Finding("R001", sub.file_name, sheet=trow.sheet, found=f"没有「{trow.label}」这一行", expected=f"「{trow.label}」（{trow.unit}）一行"))
+            sub.findings.append(Finding("R001", sub.file_name, sheet=trow.sheet, indicator_code=trow.code, found=f"没有「{trow.label}」这一行", expected=f"「{trow.label}」（{trow.unit}）一行"))

@@ -1,0 +1,109 @@
+"""The real intake over a corpus of messy and hostile submissions, in one batch (tests/corpus/cases.csv).
+
+Messy but valid files are accepted with exactly the values a careful clerk would read; wrong or
+hostile files are quarantined with the expected rule IDs and Chinese messages, every problem of a
+file at once; nothing of a quarantined file is loaded; every school not in the corpus is accepted.
+"""
+import shutil
+
+import duckdb
+import pytest
+
+from orchestration.intake.batch import ingest
+from orchestration.intake.findings import rules
+from orchestration.samples.generator import school_values
+from tests.corpus.build import YEAR, build
+
+
+@pytest.fixture(scope="module")
+def corpus_run(tmp_path_factory):
+    home = tmp_path_factory.mktemp("corpus")
+    folder, cases = build(home / "landing")
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    summary = ingest(con, YEAR, folder)
+    yield con, cases, summary
+    con.close()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def _submission(con, file_name):
+    row = con.execute("select submission_id, status, school_code from raw.submissions where data_year = ? and file_name = ?", [YEAR, file_name]).fetchone()
+    assert row is not None, f"{file_name} has no submission record"
+    return row
+
+
+def _findings(con, submission_id):
+    return con.execute("select rule_id, severity, message_zh from raw.submission_findings where submission_id = ?", [submission_id]).fetchall()
+
+
+def _loaded_rows(con, submission_id):
+    return sum(
+        con.execute(f"select count(*) from raw.{table} where submission_id = ?", [submission_id]).fetchone()[0]
+        for table in ("submission_values", "submission_list_values")
+    )
+
+
+def _expected_rules(case):
+    return {target for kind, target, _ in case.expectations if kind == "rule"}
+
+
+def test_every_case_has_exactly_its_findings_and_messages(corpus_run):
+    con, cases, _ = corpus_run
+    for case in cases:
+        for file_name in case.file_names:
+            sid, _, _ = _submission(con, file_name)
+            found = _findings(con, sid)
+            assert {f[0] for f in found} == _expected_rules(case), f"{case.case_id} ({file_name}): {found}"
+            for kind, rule_id, fragment in case.expectations:
+                if kind == "rule":
+                    messages = [m for r, _, m in found if r == rule_id]
+                    assert any(fragment in m for m in messages), f"{case.case_id}: no {rule_id} message with「{fragment}」in {messages}"
+                    assert all(f"文件「{file_name}」" in m for m in messages), f"{case.case_id}: message does not name the file"
+
+
+def test_bad_files_are_quarantined_and_nothing_of_them_is_loaded(corpus_run):
+    con, cases, summary = corpus_run
+    for case in cases:
+        blocking = any(rules()[r]["severity"] == "error" for r in _expected_rules(case))
+        for file_name in case.file_names:
+            sid, status, _ = _submission(con, file_name)
+            assert status == ("quarantined" if blocking else "accepted"), f"{case.case_id}: {status}"
+            if blocking:
+                assert _loaded_rows(con, sid) == 0, f"{case.case_id}: rows of a quarantined file were loaded"
+                assert file_name in summary.quarantined
+
+
+def test_messy_but_valid_files_give_the_exact_values(corpus_run):
+    con, cases, _ = corpus_run
+    clean = school_values(YEAR)
+    checked = 0
+    for case in cases:
+        sid, status, school = _submission(con, case.file_names[0])
+        for kind, code, expected in case.expectations:
+            if kind != "value":
+                continue
+            assert status == "accepted" and school == case.school_code, f"{case.case_id}: {status}, {school}"
+            row = con.execute("select value from raw.submission_values where submission_id = ? and indicator_code = ?", [sid, code]).fetchone()
+            assert row is not None, f"{case.case_id}: {code} not loaded"
+            want = {"none": None, "same": clean[case.school_code][code]}.get(expected, expected)
+            assert row[0] == (None if want is None else float(want)), f"{case.case_id}: {code} = {row[0]}, expected {want}"
+            checked += 1
+    assert checked >= 30
+
+
+def test_every_school_outside_the_corpus_is_accepted_without_findings(corpus_run):
+    con, cases, _ = corpus_run
+    in_corpus = {n for case in cases for n in case.file_names}
+    others = con.execute(
+        "select file_name, status, warning_count from raw.submissions where data_year = ? order by file_name", [YEAR]
+    ).fetchall()
+    others = [o for o in others if o[0] not in in_corpus]
+    assert len(others) >= 20
+    assert all(status == "accepted" and warnings == 0 for _, status, warnings in others), others
+
+
+def test_one_school_per_case_and_every_rule_is_catalogued(corpus_run):
+    _, cases, _ = corpus_run
+    schools = [case.school_code for case in cases]
+    assert len(schools) == len(set(schools))
+    assert all(r in rules() for case in cases for r in _expected_rules(case))
