@@ -87,3 +87,123 @@ def test_a_row_given_twice_is_an_error_not_a_silent_choice(tmp_path):
     wb.save(path)
     findings = [f for f in parse_submission(path, 2025).findings if f.rule_id == "R004"]
     assert len(findings) == 1 and findings[0].row == ws.max_row and findings[0].severity == "error"
+
+
+# --- files, names and the landing folder -----------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "name,shown",
+    [("BJZZ001_2025.xlsx", "BJZZ001_2025.xlsx"), ("a\x07b.xlsx", "a\\x07b.xlsx"), ("a\nb", "a\\nb"), ("x\u202egpj.xlsx", "x\\u202egpj.xlsx"), ("\udcb1\udcb1.xlsx", "\\xb1\\xb1.xlsx")],
+)
+def test_display_name_escapes_what_a_terminal_or_page_would_interpret(name, shown):
+    from orchestration.intake.files import display_name
+
+    assert display_name(name) == shown
+
+
+@pytest.mark.parametrize(
+    "name,problem",
+    [
+        ("BJZZ001_2025.xlsx", None), ("北京市商业学校（更正）_2025.xlsx", None), ("a|b.xlsx", "「|」"), ("a\\b.xlsx", "「\\」"),
+        ("a?.xlsx", "「?」"), ("...", "句点"), ("a\x07.xlsx", "控制字符"), ("x" * 201, "201 个字符"), ("CON.xlsx", "设备名"), ("\udcb1.xlsx", "编码"),
+    ],
+)
+def test_file_name_rules(name, problem):
+    from orchestration.intake.files import name_problem
+
+    found = name_problem(name)
+    assert (found is None) if problem is None else (problem in found)
+
+
+def test_landing_files_skip_lock_files_hidden_files_and_folders_but_not_odd_entries(tmp_path):
+    import os
+
+    from orchestration.intake.batch import landing_files
+
+    for name in ("BJZZ001_2025.xlsx", "~$BJZZ001_2025.xlsx", ".DS_Store", "..."):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "commission").mkdir()
+    os.symlink(tmp_path / "commission", tmp_path / "linked_folder")
+    assert [p.name for p in landing_files(tmp_path)] == ["...", "BJZZ001_2025.xlsx", "linked_folder"]
+
+
+# --- hostile workbooks -----------------------------------------------------------------------------
+
+def _findings(path):
+    return [(f.rule_id, f.message_zh) for f in parse_submission(path, 2025).findings]
+
+
+def test_a_dtd_is_found_in_utf16_and_across_chunk_boundaries(tmp_path, monkeypatch):
+    import zipfile
+
+    from orchestration.intake import reader
+    from tests.corpus.hostile.make import BILLION_LAUGHS, MINIMAL_PARTS
+
+    utf16 = tmp_path / "utf16.xlsx"
+    with zipfile.ZipFile(utf16, "w") as zf:
+        for name, text in MINIMAL_PARTS.items():
+            zf.writestr(name, text)
+        zf.writestr("xl/workbook.xml", BILLION_LAUGHS.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))
+    assert [r for r, _ in _findings(utf16)] == ["F004"]
+    monkeypatch.setattr(reader, "CHUNK", 5)  # every marker straddles chunks
+    assert [r for r, _ in _findings(utf16)] == ["F004"]
+
+
+def test_a_formula_saved_without_result_is_an_error_not_a_blank(tmp_path):
+    """openpyxl, like many generators, writes formulas without results (calamine reads them as empty
+    cells). Every value of one sheet is such a formula, with nothing right of it."""
+    from openpyxl import load_workbook
+
+    values = {r.code: 10 for r in catalogue.template_rows("2025", "中职")}
+    path = write_workbook(tmp_path / "f.xlsx", "中职", 2025, {"school_code": "BJZZ001"}, values)
+    wb = load_workbook(path)
+    ws = wb["校企合作"]
+    for row in range(4, ws.max_row + 1):
+        ws.cell(row, 4).value = "=5+5"
+        ws.cell(row, 5).value = None
+    ws.cell(3, 5).value = None
+    wb.save(path)
+    findings = [f for f in parse_submission(path, 2025).findings if f.rule_id == "V005"]
+    assert sorted(f.cell for f in findings) == sorted(f"D{row}" for row in range(4, ws.max_row + 1))
+    assert all(f.severity == "error" and "没有它的计算结果" in f.message_zh for f in findings)
+
+
+# --- layout a clerk may change ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("students_header", ["在校生数（人）", "在校生数", "在校生数(人)", " 在校生数 （ 人 ） "])
+def test_list_sheet_columns_match_with_or_without_units(tmp_path, students_header):
+    from openpyxl import load_workbook
+
+    major = next(code for code in catalogue.majors() if len(code) == 6)
+    values = {"list:专业设置": [{"major_code": major, "major_name": "示例专业", "enrol": 10, "students": 30}]}
+    path = write_workbook(tmp_path / "l.xlsx", "中职", 2022, {"school_code": "BJZZ001"}, values)
+    wb = load_workbook(path)
+    ws = wb["专业设置"]
+    next(c for c in ws[3] if c.value == "在校生数（人）").value = students_header
+    wb.save(path)
+    sub = parse_submission(path, 2022)
+    assert {r["column_name"]: r["value"] for r in sub.list_rows} == {"enrol": 10.0, "students": 30.0}
+
+
+def test_info_sheet_read_when_shifted_right(tmp_path):
+    from openpyxl import load_workbook
+
+    path = write_workbook(tmp_path / "s.xlsx", "中职", 2025, {"school_code": "BJZZ001", "school_name": "北京市商业学校"})
+    wb = load_workbook(path)
+    wb["基本信息"].insert_cols(1, 2)
+    wb.save(path)
+    sub = parse_submission(path, 2025)
+    assert sub.school_code == "BJZZ001" and not [f for f in sub.findings if f.rule_id in ("S002", "M006")]
+
+
+def test_school_names_former_names_and_ambiguity():
+    assert catalogue.school_by_name("北京市劲松职业高级中学").code == "BJZZ021"  # seeds/school_former_names.csv
+    assert catalogue.school_by_name("  北京电子科技职业学院 ").code == "BJGZ001"  # schools.csv former_names, spaces
+    assert catalogue.school_by_name("北京市不存在的学校") is None
+    assert "北京市西城区职业学校" in catalogue.schools()["BJZZ035"].former_names
+
+
+def test_labels_match_across_full_and_half_width_brackets_and_spaces():
+    index = catalogue.label_index("2025", "中职")
+    for label in ("开发并获国（境）外采用的课程标准数", "开发并获国(境)外采用的课程标准数", "开发并获国 ( 境 ) 外采用的课程标准数"):
+        assert index[("国际合作", catalogue.normalize_label(label))].code == "course_standards_adopted_abroad"
