@@ -207,3 +207,12 @@ def test_labels_match_across_full_and_half_width_brackets_and_spaces():
     index = catalogue.label_index("2025", "中职")
     for label in ("开发并获国（境）外采用的课程标准数", "开发并获国(境)外采用的课程标准数", "开发并获国 ( 境 ) 外采用的课程标准数"):
         assert index[("国际合作", catalogue.normalize_label(label))].code == "course_standards_adopted_abroad"
+
+
+def test_an_empty_text_result_is_a_result():
+    from orchestration.intake.reader import _has_result
+
+    assert _has_result(b' r="D4" t="str"', b"<f>IF(A1,\"\",1)</f><v></v>")  # Excel: the formula gave ""
+    assert _has_result(b' r="D4"', b"<f>5+5</f><v>10</v>")
+    assert not _has_result(b' r="D4"', b"<f>5+5</f><v />")  # openpyxl: never calculated
+    assert not _has_result(b' r="D4"', b"<f>5+5</f>")

@@ -62,6 +62,8 @@ FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 CACHED = re.compile(rb"<(?:\w+:)?v>[^<]")
+VALUE_ELEMENT = re.compile(rb"<(?:\w+:)?v[\s>/]")
+TEXT_TYPE = re.compile(rb'\bt="str"')
 RELS_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
@@ -115,7 +117,8 @@ def _sniff(path: Path) -> None:
 
 
 def _text_kind(path: Path) -> str:
-    start = path.read_bytes()[:512]
+    with open(path, "rb") as f:
+        start = f.read(512)
     if not start:
         return "空文件（0 字节）"
     lowered = start.lstrip(b"\xef\xbb\xbf \r\n\t").lower()
@@ -225,12 +228,18 @@ def _uncalculated_cells(path: Path, zf: zipfile.ZipFile, members: list[str]) -> 
         for member in members:
             for attrs, inner in CELL.findall(zf.read(member)):
                 ref = CELL_REF.search(attrs)
-                if ref and FORMULA.search(inner) and not CACHED.search(inner):
+                if ref and FORMULA.search(inner) and not _has_result(attrs, inner):
                     col = column_index_from_string(ref.group(1).decode()) - 1
                     out.setdefault(names.get(member, member), set()).add((int(ref.group(2)), col))
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
         raise _reject("F001", path, CORRUPT) from exc
     return out
+
+
+def _has_result(attrs: bytes, inner: bytes) -> bool:
+    """A cached value, or an empty text result (Excel saves t="str" with <v></v>); openpyxl and other
+    generators that never calculate write <v /> or no <v> at all."""
+    return CACHED.search(inner) is not None or (TEXT_TYPE.search(attrs) is not None and VALUE_ELEMENT.search(inner) is not None)
 
 
 def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
