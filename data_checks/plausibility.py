@@ -39,33 +39,46 @@ def add_yoy_warnings(con: duckdb.DuckDBPyConnection, subs: list[ParsedSubmission
     previous: dict[str, dict[str, float]] = {}
     for school, code, value in con.execute(PREVIOUS_VALUES, [data_year - 1]).fetchall():
         previous.setdefault(school, {})[code] = value
-    yoy = [r for r in rules().values() if r["check_kind"] == "yoy_change"]
     for sub in subs:
         before = previous.get(sub.school_code or "")
         if not before or sub.blocking:
             continue
         now = {v["indicator_code"]: v["value"] for v in sub.values if v["value"] is not None}
-        where = {v["indicator_code"]: v for v in sub.values}
-        for rule in yoy:
-            limit = float(rule["threshold"])
-            for code in catalogue.split_list(rule["part_codes"]):
-                cur, prev = _value(code, now), _value(code, before)
-                if cur is None or prev is None:
+        sub.findings += yoy_findings(sub.file_name, now, before, {v["indicator_code"]: v for v in sub.values})
+
+
+def yoy_findings(file_name: str, now: dict[str, float], before: dict[str, float], where: dict[str, dict] | None = None) -> list[Finding]:
+    """The yoy_change warnings of one school's values against its previous year's (where: sheet/row/cell per code)."""
+    where = where or {}
+    out = []
+    for rule in rules().values():
+        if rule["check_kind"] != "yoy_change":
+            continue
+        limit = float(rule["threshold"])
+        for code in catalogue.split_list(rule["part_codes"]):
+            cur, prev = _value(code, now), _value(code, before)
+            if cur is None or prev is None:
+                continue
+            ind = catalogue.indicators()[code]
+            if ind.value_type == "rate":
+                moved, shown = abs(cur - prev) > limit, f"{cur - prev:+.2f} 个百分点"
+                expected = f"变化不超过 ±{limit:g} 个百分点，或说明原因"
+            else:
+                if prev == 0:
                     continue
-                ind = catalogue.indicators()[code]
-                if ind.value_type == "rate":
-                    moved, shown = abs(cur - prev) > limit, f"{cur - prev:+.2f} 个百分点"
-                    expected = f"变化不超过 ±{limit:g} 个百分点，或说明原因"
-                else:
-                    if prev == 0:
-                        continue
-                    moved, shown = abs(cur - prev) / prev > limit, f"{100 * (cur - prev) / prev:+.1f}%"
-                    expected = f"变化不超过 ±{100 * limit:g}%，或说明原因"
-                if moved:
-                    cell = where.get(code, {})
-                    sub.findings.append(
-                        Finding(
-                            rule["rule_id"], sub.file_name, sheet=cell.get("sheet", ""), row=cell.get("row_number"), cell=cell.get("cell", ""),
-                            indicator_code=code, found=f"「{ind.name_zh}」本年 {cur:g}，上年 {prev:g}（{shown}）", expected=expected,
-                        )
+                moved, shown = abs(cur - prev) / prev > limit, f"{100 * (cur - prev) / prev:+.1f}%"
+                expected = f"变化不超过 ±{100 * limit:g}%，或说明原因"
+            if moved:
+                cell = where.get(code, {})
+                out.append(
+                    Finding(
+                        rule["rule_id"], file_name, sheet=cell.get("sheet", ""), row=cell.get("row_number"), cell=cell.get("cell", ""),
+                        indicator_code=code, found=f"「{ind.name_zh}」本年 {_plain(cur)}，上年 {_plain(prev)}（{shown}）", expected=expected,
                     )
+                )
+    return out
+
+
+def _plain(x: float) -> str:
+    """1186700 → 1,186,700 and 94.5 → 94.5: no scientific notation in a message for a school clerk."""
+    return f"{x:,.2f}".rstrip("0").rstrip(".")

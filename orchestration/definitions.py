@@ -1,11 +1,19 @@
 """The Dagster code location: intake → checks → dbt layers → reports."""
 import dagster as dg
 
-from orchestration.defs import automation, dbt, intake, publish, reports, resources
+from orchestration.defs import automation, dbt, feedback, intake, publish, reports, resources
 
 defs = dg.Definitions(
-    assets=[intake.raw_submissions, intake.raw_reference_datasets, dbt.warehouse_dbt_models, reports.ch1_overview_html, publish.published_warehouse],
-    asset_checks=[intake.no_quarantined_submissions, *reports.chapter_gates],
+    assets=[
+        intake.raw_submissions,
+        intake.raw_reference_datasets,
+        intake.raw_warning_explanations,
+        dbt.warehouse_dbt_models,
+        feedback.school_feedback,
+        reports.ch1_overview_html,
+        publish.published_warehouse,
+    ],
+    asset_checks=[intake.no_quarantined_submissions, feedback.warnings_resolved, *reports.chapter_gates],
     jobs=[automation.annual_report_job],
     schedules=[automation.annual_refresh],
     sensors=[automation.landing_folder_sensor],

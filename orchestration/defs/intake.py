@@ -6,6 +6,7 @@ from orchestration.defs.partitions import data_years
 from orchestration.defs.resources import Warehouse
 from orchestration.intake.batch import ingest
 from orchestration.intake.datasets import COMMISSION_FOLDER, load_datasets
+from orchestration.intake.explanations import EXPLANATION_FOLDER, load_explanations
 
 RAW_TABLES = {
     "submissions": "Every version of every submitted file, with hash, status and counts of findings.",
@@ -19,10 +20,10 @@ def raw_specs(tables: dict[str, str]) -> list[dg.AssetSpec]:
     return [dg.AssetSpec(["raw", name], description=text, group_name="intake", kinds={"python", "duckdb"}) for name, text in tables.items()]
 
 
-def report_load(context: dg.AssetExecutionContext, tables: dict[str, str], quarantined: dict[str, list[str]], **meta):
+def report_load(context: dg.AssetExecutionContext, tables: dict[str, str], quarantined: dict[str, list[str]], what: str = "已隔离（quarantined）", **meta):
     """Log each quarantined file with its messages; one materialization per raw table written."""
     for file_name, messages in quarantined.items():
-        context.log.warning(f"{file_name} 已隔离（quarantined）：\n" + "\n".join(messages))
+        context.log.warning(f"{file_name} {what}：\n" + "\n".join(messages))
     for name in tables:
         yield dg.MaterializeResult(asset_key=["raw", name], metadata={"quarantined": dg.MetadataValue.json(quarantined), **meta})
 
@@ -55,6 +56,23 @@ def raw_reference_datasets(context: dg.AssetExecutionContext, warehouse: Warehou
     with warehouse.connect() as con:
         quarantined = load_datasets(con, year, warehouse.landing(year) / COMMISSION_FOLDER)
     yield from report_load(context, REFERENCE_TABLES, quarantined)
+
+
+EXPLANATION_TABLES = {
+    "warning_explanations": "Schools' explanations of warnings (returned 预警说明 sheets): rule, indicator, why, who, when; refused rows with the reason.",
+}
+
+
+@dg.multi_asset(
+    specs=raw_specs(EXPLANATION_TABLES),
+    partitions_def=data_years,
+    description="Load the schools' returned explanations of warnings (landing/<year>/explanations/*.xlsx).",
+)
+def raw_warning_explanations(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    year = int(context.partition_key)
+    with warehouse.connect() as con:
+        refused = load_explanations(con, year, warehouse.landing(year) / EXPLANATION_FOLDER)
+    yield from report_load(context, EXPLANATION_TABLES, refused, what="中有未被接受的说明")
 
 
 @dg.asset_check(asset=dg.AssetKey(["raw", "submissions"]), description="No school's current submission is quarantined; lists every error of every quarantined file.")

@@ -41,7 +41,8 @@ chapter_gates = [quality_gate(mart) for mart in CHAPTER_MARTS]
 
 @dg.asset(
     key=["reports", "ch1_overview_html"],
-    deps=[CH1_MART],
+    # behind the feedback asset's blocking warnings_resolved check: open warnings hold the report back
+    deps=[CH1_MART, dg.AssetKey(["feedback", "school_feedback"])],
     partitions_def=data_years,
     group_name="reports",
     kinds={"html"},

@@ -16,6 +16,7 @@ from pathlib import Path
 from orchestration import catalogue
 from orchestration.intake.findings import rules
 from orchestration.intake.template import write_csv, write_dataset_workbook, write_workbook
+from orchestration.samples.explanations import write_sample_explanations
 
 OUTSIDE_SCOPE_SHARE = 0.3  # a school outside the city scope is sized like a small 高职 school
 CSV_EVERY = 12  # every n-th school submits CSV instead of a workbook, as some do
@@ -269,4 +270,5 @@ def generate(out_dir: Path, years: list[int]) -> list[Path]:
                 written.append(write_csv(out_dir / str(year) / f"{code}_{year}.csv", school.level, year, info, values))
             else:
                 written.append(write_workbook(out_dir / str(year) / f"{code}_{year}.xlsx", school.level, year, info, values))
+        written += write_sample_explanations(out_dir, year, school_values)
     return written

@@ -1,4 +1,5 @@
--- One row per submitted file version; is_current marks the latest accepted version per school and year.
+-- One row per submitted file version; is_current marks the latest accepted version per school and year
+-- (what the marts use), is_latest the school's latest file whatever its status (what its feedback shows).
 with submissions as (
     select * from {{ source('raw', 'submissions') }}
 )
@@ -20,5 +21,10 @@ select
         and row_number() over (
             partition by data_year, school_code, status
             order by loaded_at desc, received_at desc, submission_id desc
-        ) = 1 as is_current
+        ) = 1 as is_current,
+    -- a file no school code could be read from is its own sender
+    row_number() over (
+        partition by data_year, coalesce(school_code, file_name)
+        order by loaded_at desc, received_at desc, submission_id desc
+    ) = 1 as is_latest
 from submissions

@@ -1,0 +1,74 @@
+"""Feedback to schools: one workbook per school with all its problems, and the gate on open warnings."""
+
+import dagster as dg
+
+from orchestration import settings
+from orchestration.defs.partitions import data_years
+from orchestration.defs.resources import Warehouse
+from orchestration.reports.feedback import feedback_file_name, write_feedback_workbook
+
+FINDINGS_MART = dg.AssetKey(["marts", "fct_submission_findings"])
+FEEDBACK = dg.AssetKey(["feedback", "school_feedback"])
+
+LATEST_FINDINGS = """
+    select f.*, s.school_name
+    from marts.fct_submission_findings f
+    left join marts.dim_school s using (school_code)
+    where f.data_year = ? and f.is_latest
+    order by f.school_code, f.file_name, f.severity, f.sheet, f.row_number, f.rule_id
+"""
+LATEST_FILES = "select school_code, file_name from staging.stg_submissions where data_year = ? and is_latest order by all"
+
+
+@dg.asset(
+    key=FEEDBACK,
+    deps=[FINDINGS_MART],
+    partitions_def=data_years,
+    group_name="feedback",
+    kinds={"excel"},
+    description="Per school: a workbook listing every problem of its latest file at once, and a 预警说明 sheet to explain warnings (var/feedback/<year>/).",
+)
+def school_feedback(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    year = int(context.partition_key)
+    with warehouse.connect() as con:
+        findings = con.execute(LATEST_FINDINGS, [year]).df().to_dict("records")
+        files = con.execute(LATEST_FILES, [year]).fetchall()
+    folder = settings.feedback_dir(year)
+    written = []
+    for school_code, file_name in files:
+        rows = [f for f in findings if f["file_name"] == file_name and f["school_code"] == school_code]
+        name = (rows[0].get("school_name") if rows else None) or school_code or file_name
+        title = f"{name} {year} 年度数据质量反馈（文件「{file_name}」）：错误 {sum(r['severity'] == 'error' for r in rows)} 条，预警 {sum(r['severity'] == 'warning' for r in rows)} 条"
+        written.append(write_feedback_workbook(folder / feedback_file_name(school_code, file_name, year), title, rows))
+    return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(folder)), "workbooks": len(written), "findings": len(findings)})
+
+
+@dg.asset_check(
+    asset=FEEDBACK,
+    name="warnings_resolved",
+    blocking=True,
+    description="Every warning of the schools' current submissions is fixed, explained by the school or tolerated by the commission; open warnings hold the report back.",
+)
+def warnings_resolved(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+    year = int(context.partition_key)
+    with warehouse.connect() as con:
+        rows = con.execute(
+            """select school_code, message_zh from marts.fct_submission_findings
+               where data_year = ? and is_current and severity = 'warning' and resolution = 'open'
+               order by school_code, rule_id, indicator_code""",
+            [year],
+        ).fetchall()
+        resolved = con.execute(
+            "select resolution, count(*) from marts.fct_submission_findings where data_year = ? and is_current and severity = 'warning' group by all",
+            [year],
+        ).fetchall()
+    schools: dict[str, list[str]] = {}
+    for school, message in rows:
+        schools.setdefault(school, []).append(message)
+    for school, messages in schools.items():
+        context.log.error(f"{school}：{len(messages)} 条预警未修改也未说明，报告暂缓发布。反馈工作簿：{settings.feedback_dir(year)}")
+    return dg.AssetCheckResult(
+        passed=not rows,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"open_warnings": len(rows), "schools": len(schools), "by_resolution": dg.MetadataValue.json(dict(resolved)), "open": dg.MetadataValue.json(schools)},
+    )
