@@ -112,5 +112,5 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConf
     with warehouse.connect() as con:
         con.execute(
             "insert into meta.dbt_builds values (?, ?, ?, ?, current_timestamp)",
-            [context.run_id, int(partition) if partition else None, fingerprint, full],
+            [context.run.run_id, int(partition) if partition else None, fingerprint, full],
         )

@@ -22,5 +22,5 @@ from orchestration.publish import publish
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        info = publish(con, Path(warehouse.published_path), context.run_id, int(context.partition_key))
+        info = publish(con, Path(warehouse.published_path), context.run.run_id, int(context.partition_key))
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(warehouse.published_path), **info})
