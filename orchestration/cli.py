@@ -30,7 +30,6 @@ def _run(args) -> int:
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     from dagster import DagsterInstance
 
-    from orchestration.definitions import defs
     from orchestration.defs.partitions import DATA_YEARS
 
     if args.all_years:
@@ -45,7 +44,6 @@ def _run(args) -> int:
 
         generate(settings.landing_dir(), missing)
         print(f"sample submissions written under {settings.landing_dir()}")
-    job = defs.resolve_job_def("annual_report")
     instance = DagsterInstance.get()
     for n, year in enumerate(years):
         run_config = {
@@ -53,7 +51,7 @@ def _run(args) -> int:
             "loggers": {"console": {"config": {"log_level": "WARNING"}}},
             "ops": {"warehouse_dbt_models": {"config": {"full_refresh": args.full_refresh and n == 0}}},
         }
-        result = job.execute_in_process(partition_key=str(year), instance=instance, raise_on_error=False, run_config=run_config)
+        result = _execute(args.executor, year, instance, run_config)
         print(f"data year {year}: {'success' if result.success else 'FAILED'} (run {result.run_id})")
         if not result.success:
             return 1
@@ -62,6 +60,21 @@ def _run(args) -> int:
     print(f"published: {settings.published_path()}  (analysts: open read-only)")
     print(f"report:    {report}")
     return 0
+
+
+def _execute(executor: str, year: int, instance, run_config: dict):
+    import dagster as dg
+
+    from orchestration import definitions
+
+    if executor == "in_process":
+        job = definitions.defs.resolve_job_def("annual_report")
+        return job.execute_in_process(partition_key=str(year), instance=instance, raise_on_error=False, run_config=run_config)
+    # each step in its own process, as the Dagster UI runs it
+    run_config = {**run_config, "execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
+    return dg.execute_job(
+        dg.reconstructable(definitions.annual_report_job), instance=instance, run_config=run_config, tags={"dagster/partition": str(year)}, raise_on_error=False
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--all-years", action="store_true", help="run every data year that has a template, oldest first")
     r.add_argument("--samples", action="store_true", help="write the sample submissions first if the landing folder is empty")
     r.add_argument("--full-refresh", action="store_true", help="rebuild every data year in dbt, not only the run's year")
+    r.add_argument("--executor", choices=["in_process", "multiprocess"], default="in_process", help="run steps in this process or each in its own")
     r.set_defaults(func=_run)
     args = parser.parse_args(argv)
     return args.func(args) or 0

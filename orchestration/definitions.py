@@ -18,5 +18,9 @@ defs = dg.Definitions(
     schedules=[automation.annual_refresh],
     sensors=[automation.landing_folder_sensor],
     resources=resources.default_resources(),
-    executor=dg.in_process_executor,
 )
+
+
+def annual_report_job() -> dg.JobDefinition:
+    """The job, for executors that run each step in its own process (dg.reconstructable)."""
+    return defs.resolve_job_def("annual_report")

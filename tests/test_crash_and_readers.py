@@ -4,6 +4,8 @@
   half-written state: every fresh connection sees the old copy or the new one, whole.
 - A run killed mid-intake (SIGKILL to the whole process group) leaves the warehouse and the
   published copy readable and consistent; the next run completes.
+- A run whose steps each run in their own process (multiprocess executor) completes: steps that
+  write the warehouse queue on its lock instead of failing on it.
 - A run whose orchestrator is killed mid-dbt leaves an orphaned dbt holding the DuckDB file; the
   next run waits for it instead of failing on the lock, and completes.
 """
@@ -57,16 +59,16 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def _start_run(home: Path) -> subprocess.Popen:
+def _start_run(home: Path, *options: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "run", "--year", str(YEAR)],
+        [sys.executable, "-m", "orchestration.cli", "run", "--year", str(YEAR), *options],
         cwd=settings.REPO_ROOT, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,  # its own process group: the test can kill the run with all its children
     )
 
 
-def _run(home: Path) -> str:
-    proc = _start_run(home)
+def _run(home: Path, *options: str) -> str:
+    proc = _start_run(home, *options)
     out, _ = proc.communicate(timeout=600)
     assert proc.returncode == 0, out[-4000:]
     return out
@@ -131,7 +133,8 @@ def _assert_warehouse_consistent(home: Path) -> None:
 def home(tmp_path_factory):
     home = tmp_path_factory.mktemp("crash")
     generate(home / "landing", [YEAR])
-    _run(home)
+    # each step in its own process: steps that write the warehouse queue on its lock, none fails on it
+    _run(home, "--executor", "multiprocess")
     yield home
     shutil.rmtree(home, ignore_errors=True)
 

@@ -118,7 +118,7 @@ def test_file_name_rules(name, problem):
 def test_landing_files_skip_lock_files_hidden_files_and_folders_but_not_odd_entries(tmp_path):
     import os
 
-    from orchestration.intake.batch import landing_files
+    from orchestration.intake.files import landing_files
 
     for name in ("BJZZ001_2025.xlsx", "~$BJZZ001_2025.xlsx", ".DS_Store", "..."):
         (tmp_path / name).write_bytes(b"x")

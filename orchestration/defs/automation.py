@@ -9,12 +9,11 @@ import dagster as dg
 from orchestration import settings
 from orchestration.defs.partitions import DATA_YEARS
 
-# One process: DuckDB allows one writer, so steps of a run must not write from parallel processes.
+# Any executor: steps that write the warehouse queue on its writer lock (orchestration/locking.py).
 annual_report_job = dg.define_asset_job(
     "annual_report",
     selection=dg.AssetSelection.all(),
-    executor_def=dg.in_process_executor,
-    description="Intake, dbt build, quality gates and report for one data year.",
+    description="Intake, dbt build, quality gates, school feedback, report and publication for one data year.",
 )
 
 

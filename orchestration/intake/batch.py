@@ -6,24 +6,11 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.intake.files import entry_hash
+from orchestration.intake.files import entry_hash, landing_files
 from orchestration.intake.findings import Finding
 from orchestration.intake.loader import LoadSummary, already_loaded, load, submission_id
 from orchestration.intake.parse import ParsedSubmission, parse_submission
 from orchestration.intake.reader import INFO_SHEET
-
-
-def landing_files(folder: Path) -> list[Path]:
-    """Entries a school dropped in the folder. Office lock files (~$…), hidden files and real folders
-    (commission/) are not submissions; symlinks and special files are, so they get rejected (F005)."""
-    if not folder.exists():
-        return []
-    return sorted(p for p in folder.iterdir() if not _ignored(p))
-
-
-def _ignored(path: Path) -> bool:
-    hidden = path.name.startswith(".") and path.name.strip(".") != ""  # a name of dots only is an odd name, not a hidden file
-    return path.name.startswith("~$") or hidden or (path.is_dir() and not path.is_symlink())
 
 
 def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> LoadSummary:

@@ -13,7 +13,7 @@ import duckdb
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label
-from orchestration.intake.files import file_hash
+from orchestration.intake.files import display_name, entry_findings, entry_hash, landing_files
 from orchestration.intake.findings import Finding
 from orchestration.intake.loader import insert_all
 from orchestration.intake.reader import UnreadableFile, read_sheets
@@ -65,9 +65,13 @@ class ParsedDataset:
 
 
 def parse_dataset(path: Path) -> ParsedDataset:
-    ds = ParsedDataset(path=path, file_hash=file_hash(path))
+    ds = ParsedDataset(path=path, file_hash=entry_hash(path))
+    name = display_name(path.name)
+    ds.findings, openable = entry_findings(path)
+    if not openable:
+        return ds
     if path.stem not in specs():
-        ds.findings.append(Finding("D001", path.name, found=f"文件名「{path.stem}」", expected="数据集代码之一：" + "、".join(sorted(specs()))))
+        ds.findings.append(Finding("D001", name, found=f"文件名「{path.stem}」", expected="数据集代码之一：" + "、".join(sorted(specs()))))
         return ds
     ds.dataset_code = path.stem
     try:
@@ -83,7 +87,7 @@ def parse_dataset(path: Path) -> ParsedDataset:
         if {c["column_name"] for c in cols if c["required"] == "true"} <= {c["column_name"] for c in found.values()}:
             break
     else:
-        ds.findings.append(Finding("L001", path.name, sheet=sheet_name, found="没有找到规定的表头行", expected="表头：" + "、".join(c["column_label_zh"] for c in cols)))
+        ds.findings.append(Finding("L001", name, sheet=sheet_name, found="没有找到规定的表头行", expected="表头：" + "、".join(c["column_label_zh"] for c in cols)))
         return ds
     for row_no, cells in rows[pos + 1 :]:
         record: dict[str, object] = {}
@@ -93,7 +97,7 @@ def parse_dataset(path: Path) -> ParsedDataset:
                 try:
                     raw = parse_number(raw)
                 except NotANumber as exc:
-                    ds.findings.append(Finding("V001", path.name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」填写为「{exc}」", expected="数字"))
+                    ds.findings.append(Finding("V001", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」填写为「{exc}」", expected="数字"))
                     raw = None
             elif raw is not None:
                 raw = str(raw).strip()
@@ -105,10 +109,10 @@ def parse_dataset(path: Path) -> ParsedDataset:
         for c in cols:
             value = record.get(c["column_name"])
             if value is None and c["required"] == "true":
-                ds.findings.append(Finding("V002", path.name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」未填写", expected="必填"))
+                ds.findings.append(Finding("V002", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」未填写", expected="必填"))
             known = {"schools": catalogue.schools(), "majors": catalogue.majors()}.get(c["ref"])
             if value is not None and known is not None and value not in known:
-                ds.findings.append(Finding("L002", path.name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」为「{value}」", expected="名录中的代码"))
+                ds.findings.append(Finding("L002", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」为「{value}」", expected="名录中的代码"))
         ds.records.append((row_no, record))
     return ds
 
@@ -119,17 +123,16 @@ def load_datasets(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) 
     known = {r[0] for r in con.execute("select file_id from raw.reference_files where data_year = ?", [data_year]).fetchall()}
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     files, rows, quarantined = [], [], {}
-    paths = sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith(("~$", "."))) if folder.exists() else []
-    for path in paths:
+    for path in landing_files(folder):
         ds = parse_dataset(path)
         file_id = f"{data_year}-{ds.file_hash[:20]}"
         if file_id in known:
             continue
         errors = [f for f in ds.findings if f.severity == "error"]
-        files.append({"file_id": file_id, "dataset_code": ds.dataset_code, "data_year": data_year, "file_name": path.name, "file_hash": ds.file_hash,
+        files.append({"file_id": file_id, "dataset_code": ds.dataset_code, "data_year": data_year, "file_name": display_name(path.name), "file_hash": ds.file_hash,
                       "status": "quarantined" if errors else "accepted", "error_count": len(errors), "loaded_at": now})
         if errors:
-            quarantined[path.name] = [f.message_zh for f in errors]
+            quarantined[display_name(path.name)] = [f.message_zh for f in errors]
             continue
         for row_no, record in ds.records:
             for name, value in record.items():

@@ -14,7 +14,7 @@ import duckdb
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label
-from orchestration.intake.files import file_hash
+from orchestration.intake.files import display_name, entry_findings, entry_hash, landing_files
 from orchestration.intake.findings import Finding, rules
 from orchestration.intake.loader import insert_all
 from orchestration.intake.reader import UnreadableFile, read_sheets
@@ -63,18 +63,20 @@ def load_explanations(con: duckdb.DuckDBPyConnection, data_year: int, folder: Pa
     known = {r[0] for r in con.execute("select distinct file_hash from raw.warning_explanations where data_year = ?", [data_year]).fetchall()}
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     rows, refused = [], {}
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("~$", "."))) if folder.exists() else []
-    for path in files:
-        digest = file_hash(path)
+    for path in landing_files(folder):
+        digest = entry_hash(path)
         if digest in known:
             continue
-        received = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None)
-        base = {"data_year": data_year, "file_name": path.name, "file_hash": digest, "loaded_at": now}
-        for record, problem in _read(path, data_year, received):
+        base = {"data_year": data_year, "file_name": display_name(path.name), "file_hash": digest, "loaded_at": now}
+        findings, openable = entry_findings(path)
+        read = []
+        if openable and not findings:
+            read = _read(path, data_year, datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None))
+        for record, problem in [({}, f) for f in findings] + read:
             rows.append({**base, **record, "status": "refused" if problem else "accepted",
                          "problem_rule_id": problem.rule_id if problem else None, "problem_zh": problem.message_zh if problem else None})
             if problem:
-                refused.setdefault(path.name, []).append(problem.message_zh)
+                refused.setdefault(base["file_name"], []).append(problem.message_zh)
     insert_all(con, [("warning_explanations", rows)])
     return refused
 

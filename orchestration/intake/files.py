@@ -12,6 +12,8 @@ import stat
 import unicodedata
 from pathlib import Path
 
+from orchestration.intake.findings import Finding
+
 MAX_NAME_CHARS = 200
 RESERVED_CHARS = '<>:"|?*\\/'
 WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
@@ -51,6 +53,30 @@ def name_problem(name: str) -> str | None:
     if name.split(".")[0].strip().upper() in WINDOWS_DEVICES:
         return f"文件名「{name}」是 Windows 保留的设备名"
     return None
+
+
+def landing_files(folder: Path) -> list[Path]:
+    """Entries someone dropped in a landing folder. Office lock files (~$…), hidden files and real
+    folders (commission/, explanations/) are not submissions; symlinks and special files are, so
+    they get rejected (F005)."""
+    if not folder.exists():
+        return []
+    return sorted(p for p in folder.iterdir() if not _ignored(p))
+
+
+def _ignored(path: Path) -> bool:
+    hidden = path.name.startswith(".") and path.name.strip(".") != ""  # a name of dots only is an odd name, not a hidden file
+    return path.name.startswith("~$") or hidden or (path.is_dir() and not path.is_symlink())
+
+
+def entry_findings(path: Path) -> tuple[list[Finding], bool]:
+    """F005 findings of a landing entry, and whether it may be opened at all."""
+    unsafe = entry_problem(path)
+    if unsafe:  # never opened: a symlink may point anywhere, a pipe blocks its reader
+        return [Finding("F005", display_name(path.name), found=unsafe, expected="直接放入的普通文件")], False
+    bad_name = name_problem(path.name)
+    # a bad name alone does not stop the reading, so the sender sees all problems at once
+    return ([Finding("F005", display_name(path.name), found=bad_name, expected=SAFE_NAME)] if bad_name else []), True
 
 
 def entry_problem(path: Path) -> str | None:

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label, normalize_unit
-from orchestration.intake.files import SAFE_NAME, display_name, entry_hash, entry_problem, name_problem
+from orchestration.intake.files import display_name, entry_findings, entry_hash
 from orchestration.intake.findings import Finding
 from orchestration.intake.reader import INFO_SHEET, UnreadableFile, read_sheets
 from orchestration.intake.template import INFO_FIELDS
@@ -46,13 +46,10 @@ class ParsedSubmission:
 
 def parse_submission(path: Path, data_year: int) -> ParsedSubmission:
     sub = ParsedSubmission(path=path, file_hash=entry_hash(path))
-    unsafe = entry_problem(path)
-    if unsafe:  # never opened: a symlink may point anywhere, a pipe blocks its reader
-        sub.findings.append(Finding("F005", sub.file_name, found=unsafe, expected="直接放入的普通文件"))
+    findings, openable = entry_findings(path)
+    sub.findings += findings
+    if not openable:
         return sub
-    bad_name = name_problem(path.name)
-    if bad_name:  # the content is still read, so the school sees all its problems at once
-        sub.findings.append(Finding("F005", sub.file_name, found=bad_name, expected=SAFE_NAME))
     try:
         sheets = read_sheets(path)
     except UnreadableFile as exc:
