@@ -20,59 +20,53 @@ def raw_specs(tables: dict[str, str]) -> list[dg.AssetSpec]:
     return [dg.AssetSpec(["raw", name], description=text, group_name="intake", kinds={"python", "duckdb"}) for name, text in tables.items()]
 
 
-def report_load(context: dg.AssetExecutionContext, tables: dict[str, str], quarantined: dict[str, list[str]], what: str = "已隔离（quarantined）", **meta):
-    """Log each quarantined file with its messages; one materialization per raw table written."""
-    for file_name, messages in quarantined.items():
-        context.log.warning(f"{file_name} {what}：\n" + "\n".join(messages))
-    for name in tables:
-        yield dg.MaterializeResult(asset_key=["raw", name], metadata={"quarantined": dg.MetadataValue.json(quarantined), **meta})
+def intake_asset(name: str, tables: dict[str, str], description: str, load, what: str = "已隔离（quarantined）") -> dg.AssetsDefinition:
+    """A partitioned multi-asset over `tables`: load(con, year, landing folder) -> (messages per refused
+    file, metadata). Each refused file is logged with its messages; one materialization per raw table."""
+
+    @dg.multi_asset(name=name, specs=raw_specs(tables), partitions_def=data_years, description=description)
+    def _intake(context: dg.AssetExecutionContext, warehouse: Warehouse):
+        year = int(context.partition_key)
+        with warehouse.connect() as con:
+            refused, meta = load(con, year, warehouse.landing(year))
+        for file_name, messages in refused.items():
+            context.log.warning(f"{file_name} {what}：\n" + "\n".join(messages))
+        for table in tables:
+            yield dg.MaterializeResult(asset_key=["raw", table], metadata={"quarantined": dg.MetadataValue.json(refused), **meta})
+
+    return _intake
 
 
-@dg.multi_asset(
-    specs=raw_specs(RAW_TABLES),
-    partitions_def=data_years,
-    description="Read the year's landing folder, check every file (GX), load accepted ones, quarantine the rest.",
+def _submissions(con, year: int, folder):
+    summary = ingest(con, year, folder)
+    return summary.quarantined, {"accepted": len(summary.accepted), "unchanged": len(summary.unchanged)}
+
+
+raw_submissions = intake_asset(
+    "raw_submissions", RAW_TABLES, "Read the year's landing folder, check every file (GX), load accepted ones, quarantine the rest.", _submissions
 )
-def raw_submissions(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    year = int(context.partition_key)
-    with warehouse.connect() as con:
-        summary = ingest(con, year, warehouse.landing(year))
-    yield from report_load(context, RAW_TABLES, summary.quarantined, accepted=len(summary.accepted), unchanged=len(summary.unchanged))
-
 
 REFERENCE_TABLES = {
     "reference_files": "Every version of every reference-dataset file of the education commission, with hash and status.",
     "reference_rows": "Rows of accepted reference datasets (quality monitoring, national textbooks, 贯通 plans, new/withdrawn majors), long form.",
 }
-
-
-@dg.multi_asset(
-    specs=raw_specs(REFERENCE_TABLES),
-    partitions_def=data_years,
-    description="Load the education commission's reference datasets of the year (landing/<year>/commission/<dataset>.xlsx).",
+raw_reference_datasets = intake_asset(
+    "raw_reference_datasets",
+    REFERENCE_TABLES,
+    "Load the education commission's reference datasets of the year (landing/<year>/commission/<dataset>.xlsx).",
+    lambda con, year, folder: (load_datasets(con, year, folder / COMMISSION_FOLDER), {}),
 )
-def raw_reference_datasets(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    year = int(context.partition_key)
-    with warehouse.connect() as con:
-        quarantined = load_datasets(con, year, warehouse.landing(year) / COMMISSION_FOLDER)
-    yield from report_load(context, REFERENCE_TABLES, quarantined)
-
 
 EXPLANATION_TABLES = {
     "warning_explanations": "Schools' explanations of warnings (returned 预警说明 sheets): rule, indicator, why, who, when; refused rows with the reason.",
 }
-
-
-@dg.multi_asset(
-    specs=raw_specs(EXPLANATION_TABLES),
-    partitions_def=data_years,
-    description="Load the schools' returned explanations of warnings (landing/<year>/explanations/*.xlsx).",
+raw_warning_explanations = intake_asset(
+    "raw_warning_explanations",
+    EXPLANATION_TABLES,
+    "Load the schools' returned explanations of warnings (landing/<year>/explanations/*.xlsx).",
+    lambda con, year, folder: (load_explanations(con, year, folder / EXPLANATION_FOLDER), {}),
+    what="中有未被接受的说明",
 )
-def raw_warning_explanations(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    year = int(context.partition_key)
-    with warehouse.connect() as con:
-        refused = load_explanations(con, year, warehouse.landing(year) / EXPLANATION_FOLDER)
-    yield from report_load(context, EXPLANATION_TABLES, refused, what="中有未被接受的说明")
 
 
 @dg.asset_check(asset=dg.AssetKey(["raw", "submissions"]), description="No school's current submission is quarantined; lists every error of every quarantined file.")
