@@ -2,6 +2,8 @@
 
 A school writes its fitness rate as a fraction (0.85): the intake reads 85 % and warns (V004). The
 run writes the school's feedback workbook and holds the report back (blocking warnings_resolved).
+Another school does the same but says why in the row's 说明 column: its warning is explained by its
+填报人 in the same run.
 The school fills in 学校说明 / 说明人 in the workbook's 预警说明 sheet, adds an "explanation" of an
 error for good measure, and returns it: the warning is released (who and when recorded), the
 error's explanation is refused (E001), and the report and the published copy are produced.
@@ -22,12 +24,23 @@ YEAR = 2025
 LABEL = "学生体质健康测试优良率"
 
 
-def _school_with_fitness_row(folder):
-    for path in sorted(folder.glob("BJZZ*.xlsx")):
-        ws = load_workbook(path)["教育教学关键要素"]
-        if any(ws.cell(r, 2).value == LABEL for r in range(1, ws.max_row + 1)):
-            return path
-    raise AssertionError("no 中职 workbook with the fitness row")
+def _schools_with_fitness_row(folder):
+    paths = [p for p in sorted(folder.glob("BJZZ*.xlsx")) if _fitness_row(load_workbook(p)["教育教学关键要素"])]
+    assert len(paths) >= 2, "two 中职 workbooks with the fitness row"
+    return paths[:2]
+
+
+def _fitness_row(ws):
+    return next((r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == LABEL), None)
+
+
+def _write_fraction(path, note=None):
+    wb = load_workbook(path)
+    ws = wb["教育教学关键要素"]
+    row = _fitness_row(ws)
+    ws.cell(row, 4).value = 0.85
+    ws.cell(row, 6).value = note  # 说明
+    wb.save(path)
 
 
 def _materialized(result):
@@ -38,15 +51,17 @@ def _materialized(result):
 def explained(tmp_path_factory):
     home = tmp_path_factory.mktemp("explanations")
     generate(home / "landing", [YEAR])
-    path = _school_with_fitness_row(home / "landing" / str(YEAR))
+    path, noted = _schools_with_fitness_row(home / "landing" / str(YEAR))
     school = path.name.split("_")[0]
-    wb = load_workbook(path)
-    ws = wb["教育教学关键要素"]
-    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == LABEL)
-    ws.cell(row, 4).value = 0.85
-    wb.save(path)
+    _write_fraction(path)
+    _write_fraction(noted, note="优良率按小数 0.85 填写，即 85%")
     mp = pytest.MonkeyPatch()
     held = materialize_year(home, YEAR, mp)
+    with read_only(home / "warehouse.duckdb") as con:
+        on_the_row = con.execute(
+            "select resolution, resolved_by, resolution_text from marts.fct_submission_findings where school_code = ? and rule_id = 'V004' and is_current",
+            [noted.name.split("_")[0]],
+        ).fetchone()
     feedback = settings.feedback_dir(YEAR) / feedback_file_name(school, path.name, YEAR)
     wb = load_workbook(feedback)
     ws = wb["预警说明"]
@@ -63,17 +78,18 @@ def explained(tmp_path_factory):
     returned.parent.mkdir(parents=True, exist_ok=True)
     wb.save(returned)
     released = materialize_year(home, YEAR, mp)
-    yield home, school, held, listed, released, error_row
+    yield home, school, held, listed, released, error_row, on_the_row
     mp.undo()
     shutil.rmtree(home, ignore_errors=True)
 
 
 def test_an_open_warning_holds_the_report_back(explained):
-    home, school, held, listed, _, _ = explained
+    home, school, held, listed, _, _, on_the_row = explained
     checks = {e.check_name: e.passed for e in held.get_asset_check_evaluations()}
     assert checks["warnings_resolved"] is False
     assert "reports/ch1_overview_html" not in _materialized(held) and "published/warehouse" not in _materialized(held)
     assert len(listed) == 1  # the feedback workbook lists the warning, ready to be explained
+    assert on_the_row == ("explained", "示例数据", "优良率按小数 0.85 填写，即 85%")  # by the file's 填报人
     with read_only(home / "warehouse.duckdb") as con:
         value = con.execute(
             "select value from raw.submission_values where school_code = ? and indicator_code = 'fitness_excellent_rate'", [school]
@@ -82,7 +98,7 @@ def test_an_open_warning_holds_the_report_back(explained):
 
 
 def test_the_explanation_releases_the_warning_and_records_who_and_when(explained):
-    home, school, _, _, released, _ = explained
+    home, school, _, _, released, _, _ = explained
     checks = {e.check_name: e.passed for e in released.get_asset_check_evaluations()}
     assert checks["warnings_resolved"] is True
     assert {"reports/ch1_overview_html", "published/warehouse"} <= _materialized(released)
@@ -95,7 +111,7 @@ def test_the_explanation_releases_the_warning_and_records_who_and_when(explained
 
 
 def test_an_explanation_of_an_error_is_refused(explained):
-    home, school, _, _, _, error_row = explained
+    home, school, _, _, _, error_row, _ = explained
     with read_only(home / "warehouse.duckdb") as con:
         refused = con.execute(
             "select row_number, problem_rule_id, problem_zh from raw.warning_explanations where school_code = ? and status = 'refused'", [school]

@@ -27,7 +27,8 @@ create table if not exists raw.submissions (
     error_count integer not null,
     warning_count integer not null,
     received_at timestamp,
-    loaded_at timestamp not null
+    loaded_at timestamp not null,
+    filled_by varchar
 );
 create table if not exists raw.submission_values (
     submission_id varchar not null,
@@ -41,7 +42,8 @@ create table if not exists raw.submission_values (
     cell varchar,
     label_as_written varchar,
     unit_as_written varchar,
-    loaded_at timestamp not null
+    loaded_at timestamp not null,
+    note varchar
 );
 create table if not exists raw.submission_list_values (
     submission_id varchar not null,
@@ -88,6 +90,9 @@ def submission_id(data_year: int, sub: ParsedSubmission) -> str:
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
+    # columns added since the first release, for warehouses created before them
+    con.execute("alter table raw.submissions add column if not exists filled_by varchar")
+    con.execute("alter table raw.submission_values add column if not exists note varchar")
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, data_year: int) -> set[str]:
@@ -132,6 +137,7 @@ def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmis
                 "file_hash": s.file_hash,
                 "file_bytes": s.path.lstat().st_size,  # lstat: a symlink entry is recorded, never followed
                 "template_version": s.info.get("template_version"),
+                "filled_by": s.info.get("filled_by"),
                 "status": status,
                 "error_count": len(errors),
                 "warning_count": len(s.findings) - len(errors),

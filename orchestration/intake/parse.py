@@ -14,7 +14,7 @@ from orchestration.catalogue import normalize_label, normalize_unit
 from orchestration.intake.files import display_name, entry_findings, entry_hash
 from orchestration.intake.findings import Finding
 from orchestration.intake.reader import INFO_SHEET, UnreadableFile, read_sheets
-from orchestration.intake.template import INFO_FIELDS
+from orchestration.intake.template import HINTS, INFO_FIELDS
 from orchestration.intake.values import NoCachedValue, NotANumber, parse_number, parse_percent
 
 REQUIRED_INFO = ("school_code", "data_year", "level")
@@ -135,7 +135,7 @@ def _header(rows) -> tuple[int, dict[str, int]] | None:
         names = [normalize_label(c) for c in cells]
         cols = {}
         for i, name in enumerate(names):
-            for key in ("指标", "单位", "数值"):
+            for key in ("指标", "单位", "数值", "说明"):
                 if name.startswith(key) and key not in cols:
                     cols[key] = i
         if "指标" in cols and "数值" in cols:
@@ -146,7 +146,7 @@ def _header(rows) -> tuple[int, dict[str, int]] | None:
 def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index) -> None:
     found = _header(rows)
     if found is None:
-        sub.findings.append(Finding("S003", sub.file_name, sheet=sheet_name, found="没有包含“指标”和“数值”的表头行", expected="表头：序号、指标、单位、数值、说明"))
+        sub.findings.append(Finding("S003", sub.file_name, sheet=sheet_name, found="没有包含“指标”和“数值”的表头行", expected="表头：序号、指标、单位、数值、填写提示、说明"))
         return
     header_pos, cols = found
     by_label = {label: row for (_, label), row in index.items()}
@@ -182,8 +182,16 @@ def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index) -> None:
                 "cell": cell_ref,
                 "label_as_written": str(cells[cols["指标"]]),
                 "unit_as_written": unit,
+                "note": _note(cells, cols),
             }
         )
+
+
+def _note(cells, cols) -> str:
+    """The school's own words on the row: an explanation of a warning on it (by 填报人). Workbooks of
+    the first template carried the filling hints in this column; a hint is not an explanation."""
+    text = str(cells[cols["说明"]] or "").strip() if "说明" in cols else ""
+    return "" if text in HINTS else text
 
 
 def _cell_value(sub: ParsedSubmission, trow: catalogue.TemplateRow, raw: object, where: dict) -> float | None:

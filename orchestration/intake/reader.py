@@ -274,7 +274,7 @@ def _mark_uncalculated(sheets: Sheets, cells: dict[str, set[tuple[int, int]]]) -
 
 
 def _read_csv(path: Path) -> Sheets:
-    """CSV carries the same content as the workbook, one row per cell: 工作表, 指标, 单位, 数值."""
+    """CSV carries the same content as the workbook, one row per cell: 工作表, 指标, 单位, 数值 (, 说明)."""
     raw = path.read_bytes()
     for encoding in CSV_ENCODINGS:
         try:
@@ -292,11 +292,11 @@ def _read_csv(path: Path) -> Sheets:
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
-        sheet, label, unit, value = (row + ["", "", "", ""])[:4]
+        sheet, label, unit, value, note = (row + ["", "", "", "", ""])[:5]
         sheet = sheet.strip()
         if sheet == INFO_SHEET:  # same shape as the workbook's 基本信息: label, value
             sheets.setdefault(sheet, []).append((line_no, [label, value]))
         else:
-            target = sheets.setdefault(sheet, [(1, ["序号", "指标", "单位", "数值"])])
-            target.append((line_no, ["", label, unit, value]))
+            target = sheets.setdefault(sheet, [(1, ["序号", "指标", "单位", "数值", "说明"])])
+            target.append((line_no, ["", label, unit, value, note]))
     return sheets

@@ -14,7 +14,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from orchestration import catalogue
 from orchestration.intake.reader import INFO_SHEET
 
-HEADER = ("序号", "指标", "单位", "数值", "说明")
+# 说明 is the school's: a reason for a value that moved a lot explains the warning on that row.
+HEADER = ("序号", "指标", "单位", "数值", "填写提示", "说明")
+REQUIRED_HINT = "必填"
+OPTIONAL_HINT = "未开展可留空（留空表示未填报，0 表示确无）"
+HINTS = (REQUIRED_HINT, OPTIONAL_HINT)
 INFO_FIELDS = (
     ("学校代码", "school_code", "见学校名录（如 BJGZ001）"),
     ("学校名称", "school_name", "填写学校全称"),
@@ -110,14 +114,15 @@ def _write_rows(ws, rows: tuple[catalogue.TemplateRow, ...], sheet_name: str, va
             )
             ws.add_data_validation(dv)
             dv.add(cell)
-        note = "必填" if ind.required else "未开展可留空（留空表示未填报，0 表示确无）"
-        ws.cell(row=row, column=5, value=note)
+        ws.cell(row=row, column=5, value=REQUIRED_HINT if ind.required else OPTIONAL_HINT)
+        ws.cell(row=row, column=6).fill = _INPUT
         row += 1
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = 34
     ws.column_dimensions["C"].width = 8
     ws.column_dimensions["D"].width = 16
     ws.column_dimensions["E"].width = 40
+    ws.column_dimensions["F"].width = 40
 
 
 def write_csv(path: Path, level: str, data_year: int, info: dict[str, object], values: dict[str, object]) -> Path:

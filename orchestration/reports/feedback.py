@@ -58,7 +58,7 @@ def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) ->
         problems.append(["", "本次提交未发现问题。"])
     _style(problems, widths={"H": 40, "I": 30, "J": 80})
     explain = wb.create_sheet(SHEET)
-    explain["A1"] = "请对每条预警在黄色列填写说明后，将本工作簿交回（放入 landing/<年度>/explanations/）。错误不接受说明，须修改数据后重新提交。"
+    explain["A1"] = "请对每条预警在黄色列填写说明后，将本工作簿交回（放入 landing/<年度>/explanations/）；也可在数据文件该行的“说明”列写明原因后重新提交。错误不接受说明，须修改数据后重新提交。"
     explain.append([label for label, _ in COLUMNS])
     for f in findings:
         if f.get("severity") != "warning":

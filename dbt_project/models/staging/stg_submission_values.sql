@@ -7,7 +7,8 @@ select
     cast(v.value as double) as value,
     v.sheet,
     v.row_number,
-    v.cell
+    v.cell,
+    v.note
 from {{ source('raw', 'submission_values') }} as v
 inner join {{ ref('stg_submissions') }} as s
     on s.submission_id = v.submission_id and s.is_current

@@ -17,6 +17,7 @@ select
     warning_count,
     received_at,
     loaded_at,
+    filled_by,
     status = 'accepted'
         and row_number() over (
             partition by data_year, school_code, status

@@ -62,7 +62,7 @@ select
     coalesce(e.explained_at, cast(t.granted_at as timestamp)) as resolved_at,
     '{{ invocation_id }}' as dbt_invocation_id
 from findings as f
-left join {{ ref('stg_warning_explanations') }} as e
+left join {{ ref('int_warning_explanations') }} as e
     on f.severity = 'warning'
     and e.data_year = f.data_year
     and e.school_code = f.school_code
