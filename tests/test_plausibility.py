@@ -14,11 +14,13 @@ def _con_with_last_year(values: dict[str, float]):
     ensure_schema(con)
     now = datetime(2025, 1, 1)
     con.execute(
-        "insert into raw.submissions values ('2019-x', 2019, 'BJGZ002', 'a.xlsx', 'x', 1, '2020', 'accepted', 0, 0, ?, ?)", [now, now]
+        "insert into raw.submissions (submission_id, data_year, school_code, file_name, file_hash, file_bytes, template_version, status, error_count, warning_count, received_at, loaded_at) "
+        "values ('2019-x', 2019, 'BJGZ002', 'a.xlsx', 'x', 1, '2020', 'accepted', 0, 0, ?, ?)", [now, now]
     )
     for code, value in values.items():
         con.execute(
-            "insert into raw.submission_values values ('2019-x', 2019, 'BJGZ002', ?, ?, '', '教育教学表', 5, 'D5', '', '', ?)", [code, value, now]
+            "insert into raw.submission_values (submission_id, data_year, school_code, indicator_code, value, raw_text, sheet, row_number, cell, label_as_written, unit_as_written, loaded_at) "
+            "values ('2019-x', 2019, 'BJGZ002', ?, ?, '', '教育教学表', 5, 'D5', '', '', ?)", [code, value, now]
         )
     return con
 
