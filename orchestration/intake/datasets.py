@@ -17,7 +17,7 @@ from orchestration.intake.files import display_name, entry_findings, entry_hash,
 from orchestration.intake.findings import Finding
 from orchestration.intake.loader import insert_all
 from orchestration.intake.reader import UnreadableFile, read_sheets
-from orchestration.intake.values import NotANumber, parse_number
+from orchestration.intake.values import NotANumber, cell_text, parse_number
 
 COMMISSION_FOLDER = "commission"
 
@@ -99,10 +99,8 @@ def parse_dataset(path: Path) -> ParsedDataset:
                 except NotANumber as exc:
                     ds.findings.append(Finding("V001", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」填写为「{exc}」", expected="数字"))
                     raw = None
-            elif raw is not None:
-                raw = str(raw).strip()
-                if isinstance(cells[i], float) and cells[i].is_integer():
-                    raw = str(int(cells[i]))
+            else:
+                raw = cell_text(raw)
             record[c["column_name"]] = raw if raw != "" else None
         if all(v is None for v in record.values()):
             continue

@@ -18,6 +18,7 @@ from orchestration.intake.files import display_name, entry_findings, entry_hash,
 from orchestration.intake.findings import Finding, rules
 from orchestration.intake.loader import insert_all
 from orchestration.intake.reader import UnreadableFile, read_sheets
+from orchestration.intake.values import cell_text
 
 EXPLANATION_FOLDER = "explanations"
 SHEET = "预警说明"
@@ -100,7 +101,7 @@ def _read(path: Path, data_year: int, received: datetime) -> list[tuple[dict, Fi
         return [({}, Finding("S003", path.name, sheet=SHEET, found="没有找到表头行", expected="表头：" + "、".join(label for label, _ in COLUMNS)))]
     out = []
     for row_no, cells in rows[pos + 1 :]:
-        cell = {key: _text(cells[i]) if i < len(cells) else "" for key, i in cols.items()}
+        cell = {key: cell_text(cells[i]) if i < len(cells) else "" for key, i in cols.items()}
         if not cell.get("explanation") and not cell.get("explained_by"):
             continue  # a warning the school has not explained (yet)
         record = {
@@ -132,12 +133,6 @@ def _problem(file_name: str, row_no: int, rec: dict, year_text: str, data_year: 
     if year_text and year_text != str(data_year):
         return Finding("M003", file_name, **where, found=f"数据年度「{year_text}」", expected=f"{data_year}")
     return None
-
-
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "" if value is None else str(value).strip()
 
 
 def _date(value: object) -> datetime | None:

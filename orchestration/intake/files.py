@@ -39,6 +39,11 @@ def display_name(name: str) -> str:
     return "".join(out)
 
 
+def safe_file_name(name: str) -> str:
+    """A name to write a file under: reserved and invisible characters replaced by "_"."""
+    return "".join("_" if ch in RESERVED_CHARS or _invisible(ch) else ch for ch in name)
+
+
 def name_problem(name: str) -> str | None:
     """What is wrong with a file name, worded for the school; None when it is fine."""
     if any(_invisible(ch) for ch in name):

@@ -15,7 +15,7 @@ from orchestration.intake.files import display_name, entry_findings, entry_hash
 from orchestration.intake.findings import Finding
 from orchestration.intake.reader import INFO_SHEET, UnreadableFile, read_sheets
 from orchestration.intake.template import HINTS, INFO_FIELDS
-from orchestration.intake.values import NoCachedValue, NotANumber, parse_number, parse_percent
+from orchestration.intake.values import cell_text, NoCachedValue, NotANumber, parse_number, parse_percent
 
 REQUIRED_INFO = ("school_code", "data_year", "level")
 
@@ -89,11 +89,8 @@ def _read_info(sub: ParsedSubmission, sheets) -> None:
         at = next((i for i, c in enumerate(cells[:-1]) if normalize_label(c) in keys), None)
         if at is None or cells[at + 1] in (None, ""):
             continue
-        value = cells[at + 1]
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
         key = keys[normalize_label(cells[at])]
-        info[key] = str(value).strip()
+        info[key] = cell_text(cells[at + 1])
         info.setdefault("_rows", {})[key] = row_no
     sub.info = info
     _identify_school(sub)

@@ -27,6 +27,13 @@ class Uncalculated:
 UNCALCULATED = Uncalculated()
 
 
+def cell_text(cell: object) -> str:
+    """A code or name cell as text: trimmed, and a number Excel stored as 2025.0 as "2025"; "" for empty."""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return "" if cell is None else str(cell).strip()
+
+
 def _text(cell: object) -> str:
     """Half-width, trimmed, without thousands separators or inner spaces: "１２３，４５６．７ " -> "123456.7"."""
     text = unicodedata.normalize("NFKC", str(cell)).strip()

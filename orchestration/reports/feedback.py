@@ -6,7 +6,6 @@ them and returns the workbook to landing/<year>/explanations/, which releases th
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from orchestration.intake.explanations import COLUMNS, FILLED_BY_SCHOOL, SHEET
+from orchestration.intake.files import safe_file_name
 
 PROBLEM_SHEET = "问题清单"
 PROBLEM_COLUMNS = (
@@ -33,12 +33,11 @@ SEVERITY_ZH = {"error": "错误（必须修改）", "warning": "预警（修改�
 RESOLUTION_ZH = {"must_fix": "待修改后重新提交", "open": "待说明", "explained": "已说明", "tolerated": "市教委已容许"}
 _BOLD = Font(bold=True)
 _INPUT = PatternFill("solid", fgColor="FFF2CC")
-_UNSAFE = re.compile(r"[\\/:*?\"<>|\x00-\x1f]")
 
 
 def feedback_file_name(school_code: str | None, file_name: str, data_year: int) -> str:
     """One workbook per school; a file no school could be read from gets one of its own (safe name)."""
-    key = school_code or "未识别学校_" + _UNSAFE.sub("_", file_name)[:80]
+    key = school_code or "未识别学校_" + safe_file_name(file_name)[:80]
     return f"{key}_{data_year}_反馈.xlsx"
 
 
