@@ -33,7 +33,7 @@ def _frame(subs: list[ParsedSubmission], codes: list[str]) -> pd.DataFrame:
     rows = []
     for s in subs:
         row: dict[str, object] = {KEY: s.file_name, "school_code": s.school_code, "data_year": s.info.get("data_year")}
-        row["school_level"] = f"{s.school_code}|{s.info.get('level')}"
+        row["school_level"] = f"{s.school_code}|{s.info.get('level')}" if s.school_code else None  # no school, no level to compare
         row.update({c: None for c in codes})
         row.update({v["indicator_code"]: v["value"] for v in s.values})
         for r in s.list_rows:  # totals of list sheets, to compare with the indicator they break down
@@ -178,7 +178,7 @@ def _finding(sub: ParsedSubmission, meta: dict, row: dict, data_year: int) -> Fi
             rule_id, sub.file_name, sheet=next(r["sheet"] for r in sub.list_rows if r["column_name"] == meta["list_column"]), indicator_code=code,
             found=f"分专业合计 {row.get('_list_' + meta['list_column']):g}，「{ind.name_zh}」{row.get(code):g}", expected="分专业合计等于总数",
         )
-    if any(f.indicator_code == code and f.rule_id in ("V001", "V005", "R003", "R001") for f in sub.findings) or _in_missing_sheet(sub, code):
+    if any(f.indicator_code == code and f.rule_id in ("V001", "V005", "V007", "V008", "R003", "R001") for f in sub.findings) or _in_missing_sheet(sub, code):
         return None  # the cell is already reported as unreadable, uncalculated or missing, or its sheet is
     where = next((v for v in sub.values if v["indicator_code"] == code), None)
     ind = catalogue.indicators()[code]

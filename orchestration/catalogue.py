@@ -55,6 +55,7 @@ class Indicator:
     source: str
     required: bool
     table_row: int
+    whole_number: bool
 
     def applies_to(self, level: str) -> bool:
         return self.level in ("全部", level)
@@ -83,6 +84,7 @@ def indicators(seeds_dir: Path = SEEDS_DIR) -> dict[str, Indicator]:
             source=r["source"],
             required=r["required"] == "true",
             table_row=int(r["table_row"]),
+            whole_number=r["whole_number"] == "true",
         )
     return out
 

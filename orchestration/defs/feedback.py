@@ -5,7 +5,7 @@ import dagster as dg
 from orchestration import settings
 from orchestration.defs.partitions import data_years
 from orchestration.defs.resources import Warehouse
-from orchestration.reports.feedback import feedback_file_name, write_feedback_workbook
+from orchestration.reports.feedback import write_year_feedback
 
 FINDINGS_MART = dg.AssetKey(["marts", "fct_submission_findings"])
 FEEDBACK = dg.AssetKey(["feedback", "school_feedback"])
@@ -18,6 +18,7 @@ LATEST_FINDINGS = """
     order by f.school_code, f.file_name, f.severity, f.sheet, f.row_number, f.rule_id
 """
 LATEST_FILES = "select school_code, file_name from staging.stg_submissions where data_year = ? and is_latest order by all"
+SCHOOL_NAMES = "select school_code, school_name from marts.dim_school"
 
 
 @dg.asset(
@@ -33,14 +34,19 @@ def school_feedback(context: dg.AssetExecutionContext, warehouse: Warehouse) -> 
     with warehouse.connect() as con:
         findings = con.execute(LATEST_FINDINGS, [year]).df().to_dict("records")
         files = con.execute(LATEST_FILES, [year]).fetchall()
+        names = dict(con.execute(SCHOOL_NAMES).fetchall())  # a school without findings is still named
     folder = settings.feedback_dir(year)
-    written = []
-    for school_code, file_name in files:
-        rows = [f for f in findings if f["file_name"] == file_name and f["school_code"] == school_code]
-        name = (rows[0].get("school_name") if rows else None) or school_code or file_name
-        title = f"{name} {year} 年度数据质量反馈（文件「{file_name}」）：错误 {sum(r['severity'] == 'error' for r in rows)} 条，预警 {sum(r['severity'] == 'warning' for r in rows)} 条"
-        written.append(write_feedback_workbook(folder / feedback_file_name(school_code, file_name, year), title, rows))
-    return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(folder)), "workbooks": len(written), "findings": len(findings)})
+    written, failed = write_year_feedback(files, findings, folder, year, names)
+    for f in failed:  # the others' workbooks are written; this school's is missing until fixed
+        context.log.error(f"反馈工作簿未能生成：学校 {f['school_code'] or '（未识别）'}，文件「{f['file_name']}」：{f['error']}")
+    return dg.MaterializeResult(
+        metadata={
+            "folder": dg.MetadataValue.path(str(folder)),
+            "workbooks": len(written),
+            "findings": len(findings),
+            "failed": dg.MetadataValue.json(failed),
+        }
+    )
 
 
 @dg.asset_check(

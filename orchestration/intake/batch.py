@@ -6,8 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.intake.files import entry_hash, landing_files
+from orchestration.intake.files import entry_hash, entry_problem, landing_files
 from orchestration.intake.findings import Finding
+from orchestration.intake.isolation import read_isolated
 from orchestration.intake.loader import LoadSummary, already_loaded, load, submission_id
 from orchestration.intake.parse import ParsedSubmission, parse_submission
 from orchestration.intake.reader import INFO_SHEET
@@ -18,15 +19,13 @@ def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> Load
     from data_checks.submission_checks import check_submissions  # GX import only when a batch runs
 
     known = already_loaded(con, data_year)
-    subs: list[ParsedSubmission] = []
-    seen: set[str] = set()
+    probes: dict[str, ParsedSubmission] = {}
     for path in landing_files(folder):
         probe = ParsedSubmission(path=path, file_hash=entry_hash(path))
-        sid = submission_id(data_year, probe)
-        if sid in seen:
-            continue  # the same bytes under a second name are one submission, not two
-        seen.add(sid)
-        subs.append(probe if sid in known else parse_submission(path, data_year))
+        probes.setdefault(submission_id(data_year, probe), probe)  # the same bytes under a second name are one submission
+    new = [p.path for sid, p in probes.items() if sid not in known]
+    readings = read_isolated([path for path in new if entry_problem(path) is None])
+    subs = [probe if sid in known else parse_submission(probe.path, data_year, readings.get(probe.path)) for sid, probe in probes.items()]
     fresh = [s for s in subs if submission_id(data_year, s) not in known]
     if fresh:
         flag_same_school(fresh)

@@ -140,7 +140,7 @@ def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmis
                 "filled_by": s.info.get("filled_by"),
                 "status": status,
                 "error_count": len(errors),
-                "warning_count": len(s.findings) - len(errors),
+                "warning_count": sum(f.severity == "warning" for f in s.findings),
                 "received_at": datetime.fromtimestamp(s.path.lstat().st_mtime, timezone.utc).replace(tzinfo=None),
                 "loaded_at": now,
             }

@@ -4,6 +4,8 @@ Everything wrong is collected as findings, so the school sees all its problems a
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,11 +15,21 @@ from orchestration import catalogue
 from orchestration.catalogue import normalize_label, normalize_unit
 from orchestration.intake.files import display_name, entry_findings, entry_hash
 from orchestration.intake.findings import Finding
-from orchestration.intake.reader import INFO_SHEET, UnreadableFile, read_sheets
+from orchestration.intake.reader import INFO_SHEET, Sheets, UnreadableFile, read_sheets
 from orchestration.intake.template import HINTS, INFO_FIELDS
-from orchestration.intake.values import cell_text, NoCachedValue, NotANumber, parse_number, parse_percent
+from orchestration.intake.values import ErrorValue, NoCachedValue, NotANumber, cell_text, parse_number, parse_percent, split_footnote
 
 REQUIRED_INFO = ("school_code", "data_year", "level")
+# Header cells by meaning, compared whole (never by prefix: a column 数值（上年） before 数值 must not be
+# taken for this year's values). A trailing unit in brackets is allowed: 数值（人）.
+HEADER_WORDS = {
+    "指标": {"指标", "指标名称", "项目"},
+    "单位": {"单位", "计量单位"},
+    "数值": {"数值", "本年", "本年数", "本年数值", "填报数值"},
+    "说明": {"说明", "备注"},
+}
+PREVIOUS_YEAR = re.compile(r"上年|上一年|去年|前一年")
+YEAR = re.compile(r"(?:19|20)\d{2}\s*(?:年度|年)?")
 
 
 @dataclass
@@ -28,6 +40,7 @@ class ParsedSubmission:
     values: list[dict[str, object]] = field(default_factory=list)
     list_rows: list[dict[str, object]] = field(default_factory=list)  # records of list sheets (专业设置 …)
     findings: list[Finding] = field(default_factory=list)
+    identity_conflict: bool = False  # code and name belong to two schools (M008): the file is nobody's
 
     @property
     def file_name(self) -> str:
@@ -37,24 +50,29 @@ class ParsedSubmission:
     @property
     def school_code(self) -> str | None:
         code = self.info.get("school_code")
-        return str(code).strip().upper() if code not in (None, "") else None
+        return str(code).strip().upper() if code not in (None, "") and not self.identity_conflict else None
 
     @property
     def blocking(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
 
 
-def parse_submission(path: Path, data_year: int) -> ParsedSubmission:
+def parse_submission(path: Path, data_year: int, reading: Sheets | Finding | None = None) -> ParsedSubmission:
+    """`reading`: the file as read_isolated read it (a batch reads in worker processes); read here if None."""
     sub = ParsedSubmission(path=path, file_hash=entry_hash(path))
     findings, openable = entry_findings(path)
     sub.findings += findings
     if not openable:
         return sub
-    try:
-        sheets = read_sheets(path)
-    except UnreadableFile as exc:
-        sub.findings.append(exc.finding)
+    if reading is None:
+        try:
+            reading = read_sheets(path)
+        except UnreadableFile as exc:
+            reading = exc.finding
+    if isinstance(reading, Finding):
+        sub.findings.append(reading)
         return sub
+    sheets = reading
     _read_info(sub, sheets)
     level = _level_of(sub)
     if level is None:
@@ -64,21 +82,47 @@ def parse_submission(path: Path, data_year: int) -> ParsedSubmission:
         sub.findings.append(Finding("M005", sub.file_name, sheet=INFO_SHEET, found=f"{data_year} 年度不采集{level}数据", expected="本年度采集的办学层次"))
         return sub
     sub.info["template_version"] = version
-    for sheet in catalogue.template_sheets(version, level):
-        if sheet["sheet_name"] not in sheets:
-            sub.findings.append(Finding("S001", sub.file_name, sheet=sheet["sheet_name"], found="工作簿中没有该工作表", expected=f"包含工作表「{sheet['sheet_name']}」"))
+    template = [sheet["sheet_name"] for sheet in catalogue.template_sheets(version, level)]
+    sheets = _template_names(sheets, template)
+    for name in template:
+        if name not in sheets:
+            sub.findings.append(Finding("S001", sub.file_name, sheet=name, found="工作簿中没有该工作表", expected=f"包含工作表「{name}」"))
     index = catalogue.label_index(version, level)
     lists = catalogue.list_columns(version, level)
+    labels = {label for _, label in index}
     for sheet_name, rows in sheets.items():
         if sheet_name in lists:
             _read_list(sub, sheet_name, rows, lists[sheet_name])
-        elif sheet_name != INFO_SHEET:
-            _read_values(sub, sheet_name, rows, index)
+        elif sheet_name == INFO_SHEET:
+            continue
+        elif sheet_name in template or _has_indicator_rows(rows, labels):
+            _read_values(sub, sheet_name, rows, index, data_year)
+        else:
+            sub.findings.append(Finding("S004", sub.file_name, sheet=display_name(sheet_name), found=f"工作表「{display_name(sheet_name)}」不是模板中的工作表，其中没有可识别的指标行，已忽略", expected="模板中的工作表"))
     _check_required_rows(sub, version, level, sheets)
     return sub
 
 
+def _sheet_key(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+def _template_names(sheets, template: list[str]):
+    """Sheets under their template names when they differ only in width or spaces ("教师队伍 ")."""
+    wanted = {_sheet_key(name): name for name in [*template, INFO_SHEET]}
+    out = {}
+    for name, rows in sheets.items():
+        canonical = wanted.get(_sheet_key(name), name)
+        out[name if canonical in sheets or canonical in out else canonical] = rows
+    return out
+
+
+def _has_indicator_rows(rows, labels: set[str]) -> bool:
+    return any(isinstance(c, str) and normalize_label(c) in labels for _, cells in rows for c in cells)
+
+
 def _read_info(sub: ParsedSubmission, sheets) -> None:
+    sheets = _template_names(sheets, [])
     if INFO_SHEET not in sheets:
         sub.findings.append(Finding("S001", sub.file_name, sheet=INFO_SHEET, found="工作簿中没有该工作表", expected=f"包含工作表「{INFO_SHEET}」"))
         return
@@ -114,7 +158,13 @@ def _identify_school(sub: ParsedSubmission) -> None:
     school = catalogue.schools().get(sub.school_code)
     if school is None or not name:
         return  # an unknown code is M001; a missing name changes nothing
-    if normalize_label(name) not in {normalize_label(n) for n in (school.name, *school.former_names)}:
+    if normalize_label(name) in {normalize_label(n) for n in (school.name, *school.former_names)}:
+        return
+    other = catalogue.school_by_name(name)
+    if other is not None and other.code != school.code:
+        sub.findings.append(Finding("M008", sub.file_name, sheet=INFO_SHEET, row=row, found=f"学校代码「{sub.school_code}」在名录中是「{school.name}」，学校名称却是另一所学校「{name}」（学校代码 {other.code}）", expected="学校代码与学校名称属于同一所学校；更正之前，本文件不计入任何一所学校"))
+        sub.identity_conflict = True
+    else:
         sub.findings.append(Finding("M006", sub.file_name, sheet=INFO_SHEET, row=row, found=f"学校代码「{sub.school_code}」在名录中是「{school.name}」，学校名称却填写为「{name}」", expected="学校名称与学校代码一致（名录名称或曾用名）"))
 
 
@@ -127,23 +177,32 @@ def _level_of(sub: ParsedSubmission) -> str | None:
     return school.level if school else None
 
 
-def _header(rows) -> tuple[int, dict[str, int]] | None:
+def _header(rows, data_year: int) -> tuple[int, dict[str, int]] | None:
     for pos, (_, cells) in enumerate(rows):
-        names = [normalize_label(c) for c in cells]
-        cols = {}
-        for i, name in enumerate(names):
-            for key in ("指标", "单位", "数值", "说明"):
-                if name.startswith(key) and key not in cols:
-                    cols[key] = i
+        cols: dict[str, int] = {}
+        for i, cell in enumerate(cells):
+            key = _header_key(cell, data_year)
+            if key is not None:
+                cols.setdefault(key, i)
         if "指标" in cols and "数值" in cols:
             return pos, cols
     return None
 
 
-def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index) -> None:
-    found = _header(rows)
+def _header_key(cell: object, data_year: int) -> str | None:
+    """What a header cell names; None for anything else, a column of another year's values included
+    (数值（上年）, 上年数值, 2024年数值 — ignored, never read as this year's)."""
+    text = unicodedata.normalize("NFKC", str(cell or ""))
+    if PREVIOUS_YEAR.search(text) or any(int(y[:4]) != data_year for y in YEAR.findall(text)):
+        return None
+    label = normalize_label(YEAR.sub("", text))
+    return next((key for key, words in HEADER_WORDS.items() if label in words), None)
+
+
+def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index, data_year: int) -> None:
+    found = _header(rows, data_year)
     if found is None:
-        sub.findings.append(Finding("S003", sub.file_name, sheet=sheet_name, found="没有包含“指标”和“数值”的表头行", expected="表头：序号、指标、单位、数值、填写提示、说明"))
+        sub.findings.append(Finding("S003", sub.file_name, sheet=display_name(sheet_name), found="没有包含“指标”和“数值”的表头行", expected="表头：序号、指标、单位、数值、填写提示、说明"))
         return
     header_pos, cols = found
     by_label = {label: row for (_, label), row in index.items()}
@@ -193,20 +252,29 @@ def _note(cells, cols) -> str:
 
 def _cell_value(sub: ParsedSubmission, trow: catalogue.TemplateRow, raw: object, where: dict) -> float | None:
     """The number in a value cell, read by the row's unit; what cannot be read is a finding, and None."""
-    name = trow.indicator.name_zh
+    name, unit = trow.indicator.name_zh, trow.unit
+    cell, marker = split_footnote(raw)
     try:
-        if trow.unit != "%":
-            return parse_number(raw)
-        percent = parse_percent(raw)
+        percent = parse_percent(cell) if unit == "%" else None
+        value = percent.value if percent else parse_number(cell)
     except NoCachedValue:
         sub.findings.append(Finding("V005", sub.file_name, **where, found=f"「{name}」是公式，但文件中没有它的计算结果", expected="公式的计算结果（数值）"))
         return None
-    except NotANumber as exc:
-        sub.findings.append(Finding("V001", sub.file_name, **where, found=f"「{name}」填写为「{exc}」", expected=f"数字（单位：{trow.unit}）"))
+    except ErrorValue as exc:
+        found = f"「{name}」的公式计算结果为 {exc}" if exc.from_formula else f"「{name}」填写为「{exc}」（错误值，不是数字）"
+        sub.findings.append(Finding("V007", sub.file_name, **where, found=found, expected=f"数字（单位：{unit}）"))
         return None
-    if percent.from_fraction:
-        sub.findings.append(Finding("V004", sub.file_name, **where, found=f"「{name}」填写为 {_plain(raw)}，已按 {percent.value:g}% 读取", expected=f"百分数，如 {percent.value:g} 或 {percent.value:g}%"))
-    return percent.value
+    except NotANumber as exc:
+        sub.findings.append(Finding("V001", sub.file_name, **where, found=f"「{name}」填写为「{exc}」", expected=f"数字（单位：{unit}）"))
+        return None
+    if marker and value is not None:
+        sub.findings.append(Finding("V006", sub.file_name, **where, found=f"「{name}」填写为「{_plain(raw)}」，已去掉注释符号「{marker}」按 {value:g} 读取", expected="“数值”列只填数字，注释写在“说明”列"))
+    if percent and percent.from_fraction:
+        sub.findings.append(Finding("V004", sub.file_name, **where, found=f"「{name}」填写为 {_plain(raw)}，已按 {value:g}% 读取", expected=f"百分数，如 {value:g} 或 {value:g}%"))
+    if trow.indicator.whole_number and value is not None and not value.is_integer():
+        sub.findings.append(Finding("V008", sub.file_name, **where, found=f"「{name}」为 {value:g} {unit}", expected=f"整数（单位：{unit}）"))
+        return None
+    return value
 
 
 def _plain(raw: object) -> str:
@@ -253,7 +321,7 @@ def _read_list(sub: ParsedSubmission, sheet_name: str, rows, columns) -> None:
             except NotANumber as exc:
                 sub.findings.append(Finding("L005", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, found=f"「{c['column_label_zh']}」填写为「{exc}」", expected="非负整数"))
                 continue
-            if value is not None and value < 0:
+            if value is not None and (value < 0 or not value.is_integer()):
                 sub.findings.append(Finding("L005", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, found=f"「{c['column_label_zh']}」为 {value:g}", expected="非负整数"))
                 continue
             sub.list_rows.append({"sheet": sheet_name, "row_number": row_no, "row_key": key, "column_name": c["column_name"], "value": value, "cell": cell_ref})

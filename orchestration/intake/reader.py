@@ -2,11 +2,15 @@
 
 Before any parser sees a workbook, the file is identified by its first bytes (not its extension) and
 one streaming pass over its zip members measures what it really holds, not what the zip declares:
-inflated bytes and compression ratio are capped (zip bombs, rule F002), and a DTD or entity
-declaration (entity expansion; OOXML never contains one) rejects it (F004).
+inflated bytes and compression ratio are capped (zip bombs, rule F002); a DTD or entity declaration
+in any member, whatever its name (entity expansion; OOXML never contains one), rejects it (F004); a
+member name given twice rejects it (F008: readers disagree on which copy is the file); and a cell or
+a declared range beyond MAX_ROWS x MAX_COLUMNS rejects it (F006): calamine allocates the whole grid
+up to the furthest cell with content, so one space in XFD1048576 would ask for hundreds of GB.
 
 Cached cell values only: formulas are never evaluated (calamine returns what Excel stored). A formula
-saved without a result is marked UNCALCULATED, so it is reported (V005) and never read as empty.
+saved without a result is marked UNCALCULATED (V005), an error result such as #DIV/0! a FormulaError
+(V007): calamine gives an empty cell for both, which would read as "not reported".
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from python_calamine import CalamineWorkbook
 
 from orchestration.intake.files import display_name
 from orchestration.intake.findings import Finding
-from orchestration.intake.values import UNCALCULATED
+from orchestration.intake.values import UNCALCULATED, FormulaError
 
 MB = 1 << 20
 MAX_FILE_BYTES = 20 * MB
@@ -32,6 +36,8 @@ MAX_UNZIPPED_BYTES = 200 * MB
 MAX_RATIO = 100  # real workbooks inflate 5–30 times; deflate's ceiling is about 1000
 RATIO_FLOOR = 10 * MB  # the ratio is judged once this much is inflated, so small files never trip it
 MAX_MEMBERS = 1000  # a workbook has a few dozen parts
+MAX_ROWS = 10_000  # a template sheet has under 100 rows, a list sheet one per major
+MAX_COLUMNS = 200  # column GR
 CHUNK = MB
 CSV_ENCODINGS = ("utf-8-sig", "gbk")
 CSV_COLUMNS = ("工作表", "指标", "单位", "数值")
@@ -57,11 +63,17 @@ SIGNATURES = (
 # OOXML never declares a DTD. Looked for with NUL bytes dropped, which finds the UTF-16 spellings too
 # (and keeps the search linear on a run of zeros, where a UTF-16 pattern would crawl).
 DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
-DTD_TAIL = 2 * len(b"<!DOCTYPE")  # bytes kept from the previous chunk: a marker may straddle two
 FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+ERROR_TYPE = re.compile(rb'\bt="e"')
+# Cell references past column GR or row 9999, checked exactly afterwards: cheap on ordinary cells.
+FAR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="((?:[A-Z]{3}|[H-Z][A-Z]|G[S-Z])[0-9]+|[A-Z]{1,3}[1-9][0-9]{4,})"')
+DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="(?:[A-Z]+[0-9]+:)?([A-Z]+[0-9]+)"')
+COORDINATE = re.compile(r"([A-Z]+)([0-9]+)")
+SCAN_TAIL = 512  # bytes kept from the previous chunk, so a marker or tag may straddle two chunks
 CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 CACHED = re.compile(rb"<(?:\w+:)?v>[^<]")
+CACHED_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
 VALUE_ELEMENT = re.compile(rb"<(?:\w+:)?v[\s>/]")
 TEXT_TYPE = re.compile(rb'\bt="str"')
 RELS_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -86,7 +98,7 @@ def read_sheets(path: Path) -> Sheets:
     _sniff(path)
     if path.suffix.lower() != ".xlsx":
         raise _reject("F001", path, f"扩展名「{path.suffix}」", ".xlsx 或 .csv 文件")
-    uncalculated = _check_zip(path, size)
+    special = _check_zip(path, size)
     try:
         wb = CalamineWorkbook.from_path(str(path))
         sheets = {
@@ -95,7 +107,7 @@ def read_sheets(path: Path) -> Sheets:
         }
     except Exception as exc:  # calamine raises several types for corrupt files
         raise _reject("F001", path, f"无法解析的工作簿（{type(exc).__name__}）") from exc
-    _mark_uncalculated(sheets, uncalculated)
+    _mark_cells(sheets, special)
     return sheets
 
 
@@ -135,8 +147,9 @@ def _text_kind(path: Path) -> str:
     return "无法识别的文件内容，不是 Excel 工作簿"
 
 
-def _check_zip(path: Path, size: int) -> dict[str, set[tuple[int, int]]]:
-    """Inflate every member once, with running caps; returns formula cells saved without a result."""
+def _check_zip(path: Path, size: int) -> dict[str, dict[tuple[int, int], object]]:
+    """Inflate every member once, with running caps; returns the cells calamine would read as empty:
+    formulas without a result and error values, by sheet name."""
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
@@ -145,11 +158,27 @@ def _check_zip(path: Path, size: int) -> dict[str, set[tuple[int, int]]]:
         infos = zf.infolist()
         if len(infos) > MAX_MEMBERS:
             raise _reject("F002", path, f"压缩包内有 {len(infos)} 个部件", "模板原有的工作表（去掉附件、图片）")
+        _check_unique_names(path, infos)
         if "xl/workbook.xml" not in {i.filename for i in infos}:
             raise _reject("F001", path, "压缩文件中没有 Excel 工作簿内容（可能是 Word/WPS 文档或其他压缩包改了扩展名）")
         meter = _Meter(path, size)
-        with_formulas = [info.filename for info in infos if _scan_member(raw, info, meter)]
-        return _uncalculated_cells(path, zf, with_formulas)
+        scans = {info.filename: _scan_member(raw, info, meter) for info in infos}
+        try:
+            names = _sheet_members(zf)  # parsed only now: no member declares a DTD, so no entity is expanded
+        except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+            raise _reject("F001", path, CORRUPT) from exc
+        _check_extent(path, scans, names)
+        return _special_cells(path, zf, [m for m, scan in scans.items() if scan.special_cells], names)
+
+
+def _check_unique_names(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Part names are case-insensitive in OOXML; a name given twice is read as one copy or the other."""
+    seen: dict[str, int] = {}
+    for info in infos:
+        key = info.filename.casefold()
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] == 2:
+            raise _reject("F008", path, f"部件「{display_name(info.filename)}」在压缩包中出现 2 次（不同软件会读到不同的内容）", "Excel 或 WPS 保存的标准 .xlsx 工作簿")
 
 
 class _Meter:
@@ -171,27 +200,51 @@ class _Meter:
             )
 
 
-def _scan_member(raw, info: zipfile.ZipInfo, meter: _Meter) -> bool:
-    """Inflate one member under the caps, rejecting DTDs in XML parts; True if a worksheet holds formulas."""
+class _Scan:
+    """What one pass over a member found: cells calamine would read as empty, and the first cell and
+    declared range beyond the grid limits, if any."""
+
+    def __init__(self) -> None:
+        self.special_cells = False
+        self.far_cell: str | None = None
+        self.far_range: str | None = None
+
+    def look(self, window: bytes) -> None:
+        self.special_cells = self.special_cells or FORMULA.search(window) is not None or ERROR_TYPE.search(window) is not None
+        self.far_cell = self.far_cell or _first_beyond(FAR_CELL, window)
+        self.far_range = self.far_range or _first_beyond(DIMENSION, window)
+
+
+def _first_beyond(pattern: re.Pattern, window: bytes) -> str | None:
+    return next((m[1].decode() for m in pattern.finditer(window) if _beyond_grid(m[1].decode())), None)
+
+
+def _beyond_grid(ref: str) -> bool:
+    letters, row = COORDINATE.fullmatch(ref).groups()
+    return int(row) > MAX_ROWS or column_index_from_string(letters) > MAX_COLUMNS
+
+
+def _scan_member(raw, info: zipfile.ZipInfo, meter: _Meter) -> _Scan:
+    """Inflate one member under the caps; every member is searched for a DTD, whatever its name (a
+    worksheet may be stored under any name), and members that read as XML are scanned for cells."""
     if info.flag_bits & 0x1:
         raise _reject("F003", meter.path, "压缩内容设有密码（已加密）", "未设密码的 .xlsx 工作簿")
-    xml = info.filename.lower().endswith((".xml", ".rels"))
-    worksheet = info.filename.startswith("xl/worksheets/")
-    tail, formulas = b"", False
+    scan, tail, xml = _Scan(), b"", None
     try:
         for chunk in _inflate(raw, info):
             meter.add(len(chunk))
-            if not xml:
-                continue
             window = tail + chunk
-            compact = window.translate(None, b"\0")
-            if any(m in compact for m in DTD_MARKERS):
-                raise _reject("F004", meter.path, f"部件「{info.filename}」含有 DTD 或实体声明（<!DOCTYPE / <!ENTITY）", "Excel 或 WPS 保存的标准 .xlsx 工作簿")
-            formulas = formulas or (worksheet and FORMULA.search(window) is not None)
-            tail = window[-DTD_TAIL:]
+            if any(m in window.translate(None, b"\0") for m in DTD_MARKERS):
+                raise _reject("F004", meter.path, f"部件「{display_name(info.filename)}」含有 DTD 或实体声明（<!DOCTYPE / <!ENTITY）", "Excel 或 WPS 保存的标准 .xlsx 工作簿")
+            start = window.lstrip(b"\xef\xbb\xbf \t\r\n")
+            if xml is None and start:
+                xml = start.startswith(b"<")
+            if xml:
+                scan.look(window)
+            tail = window[-SCAN_TAIL:]
     except (zlib.error, struct.error, OSError) as exc:
         raise _reject("F001", meter.path, CORRUPT) from exc
-    return formulas
+    return scan
 
 
 def _inflate(raw, info: zipfile.ZipInfo):
@@ -218,22 +271,48 @@ def _inflate(raw, info: zipfile.ZipInfo):
             yield inflater.decompress(inflater.unconsumed_tail, CHUNK)
 
 
-def _uncalculated_cells(path: Path, zf: zipfile.ZipFile, members: list[str]) -> dict[str, set[tuple[int, int]]]:
-    """sheet name -> (row, column index) of formula cells without a cached result (no <v> or an empty one)."""
-    if not members:
-        return {}
-    out: dict[str, set[tuple[int, int]]] = {}
+def _check_extent(path: Path, scans: dict[str, _Scan], names: dict[str, str]) -> None:
+    """F006 for the first worksheet with a cell (or else a declared range) beyond the grid limits."""
+    for member, scan in scans.items():
+        ref = scan.far_cell or scan.far_range
+        if ref is None or member not in names:
+            continue
+        letters, row = COORDINATE.fullmatch(ref).groups()
+        where = f"的单元格 {ref} 远在表格之外" if scan.far_cell else f"声明的范围延伸到 {ref}"
+        raise _reject(
+            "F006", path, f"工作表「{display_name(names[member])}」{where}（第 {row} 行、第 {column_index_from_string(letters)} 列）",
+            f"全部内容在前 {MAX_ROWS} 行、前 {MAX_COLUMNS} 列之内（删除表格以外的行和列后保存）",
+        )
+
+
+def _special_cells(path: Path, zf: zipfile.ZipFile, members: list[str], names: dict[str, str]) -> dict[str, dict[tuple[int, int], object]]:
+    """sheet name -> {(row, column index): UNCALCULATED or FormulaError} for formula cells without a
+    cached result (no <v> or an empty one) and cells holding an error value (t="e")."""
+    out: dict[str, dict[tuple[int, int], object]] = {}
     try:
-        names = _sheet_members(zf)
         for member in members:
+            if member not in names:
+                continue
             for attrs, inner in CELL.findall(zf.read(member)):
                 ref = CELL_REF.search(attrs)
-                if ref and FORMULA.search(inner) and not _has_result(attrs, inner):
-                    col = column_index_from_string(ref.group(1).decode()) - 1
-                    out.setdefault(names.get(member, member), set()).add((int(ref.group(2)), col))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+                if ref is None:
+                    continue
+                if ERROR_TYPE.search(attrs):
+                    marker = FormulaError(_cached_text(inner))
+                elif FORMULA.search(inner) and not _has_result(attrs, inner):
+                    marker = UNCALCULATED
+                else:
+                    continue
+                col = column_index_from_string(ref.group(1).decode()) - 1
+                out.setdefault(names[member], {})[(int(ref.group(2)), col)] = marker
+    except (zipfile.BadZipFile, KeyError) as exc:
         raise _reject("F001", path, CORRUPT) from exc
     return out
+
+
+def _cached_text(inner: bytes) -> str:
+    match = CACHED_TEXT.search(inner)
+    return match[1].decode("utf-8", "replace").strip() if match else "#VALUE!"
 
 
 def _has_result(attrs: bytes, inner: bytes) -> bool:
@@ -243,9 +322,7 @@ def _has_result(attrs: bytes, inner: bytes) -> bool:
 
 
 def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Zip member of each worksheet -> its sheet name (xl/workbook.xml and its relationships).
-
-    Parsed only after the DTD check, so no entity is ever expanded."""
+    """Zip member of each worksheet -> its sheet name (xl/workbook.xml and its relationships)."""
     targets = {
         rel.get("Id"): rel.get("Target", "")
         for rel in ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
@@ -258,18 +335,18 @@ def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _mark_uncalculated(sheets: Sheets, cells: dict[str, set[tuple[int, int]]]) -> None:
-    """Put UNCALCULATED where a formula has no result; calamine would give an empty cell (or none at all)."""
-    for sheet, refs in cells.items():
+def _mark_cells(sheets: Sheets, cells: dict[str, dict[tuple[int, int], object]]) -> None:
+    """Put the markers where calamine gave an empty cell (or none at all)."""
+    for sheet, markers in cells.items():
         rows = sheets.get(sheet)
         if rows is None:
             continue
-        for row_no, col in refs:
+        for (row_no, col), marker in markers.items():
             while len(rows) < row_no:  # the cell lies beyond the last one calamine saw with a value
                 rows.append((len(rows) + 1, []))
             values = list(rows[row_no - 1][1])
             values += [None] * (col + 1 - len(values))
-            values[col] = UNCALCULATED
+            values[col] = marker
             rows[row_no - 1] = (row_no, values)
 
 

@@ -1,7 +1,8 @@
 """Write the submission workbook for a level and data year from the catalogue.
 
 The blank template and the sample submissions come from this one writer, so schools fill
-exactly the layout the reader expects.
+exactly the layout the reader expects. Every value goes through safe_cell: nothing we write (a
+school's name or 填报人 in a sample, a catalogue label) can turn into a formula.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from orchestration import catalogue
 from orchestration.intake.reader import INFO_SHEET
+from orchestration.workbook_text import safe_cell
 
 # 说明 is the school's: a reason for a value that moved a lot explains the warning on that row.
 HEADER = ("序号", "指标", "单位", "数值", "填写提示", "说明")
@@ -47,7 +49,7 @@ def write_workbook(
     wb.remove(wb.active)
     for sheet in catalogue.template_sheets(version, level):
         ws = wb.create_sheet(sheet["sheet_name"])
-        ws["A1"] = f"{sheet['title']}（{data_year} 年度 · {level}）"
+        ws["A1"] = safe_cell(f"{sheet['title']}（{data_year} 年度 · {level}）")
         ws["A1"].font = Font(bold=True, size=13)
         lists = catalogue.list_columns(version, level)
         if sheet["sheet_name"] == INFO_SHEET:
@@ -63,12 +65,12 @@ def write_workbook(
 
 def _write_info(ws, info: dict[str, object]) -> None:
     for col, text in enumerate(("项目", "填写内容", "说明"), start=1):
-        ws.cell(row=3, column=col, value=text).font = _BOLD
+        ws.cell(row=3, column=col, value=safe_cell(text)).font = _BOLD
     for i, (label, key, hint) in enumerate(INFO_FIELDS, start=4):
-        ws.cell(row=i, column=1, value=label)
-        cell = ws.cell(row=i, column=2, value=info.get(key))
+        ws.cell(row=i, column=1, value=safe_cell(label))
+        cell = ws.cell(row=i, column=2, value=safe_cell(info.get(key)))
         cell.fill = _INPUT
-        ws.cell(row=i, column=3, value=hint)
+        ws.cell(row=i, column=3, value=safe_cell(hint))
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 36
     ws.column_dimensions["C"].width = 44
@@ -77,11 +79,11 @@ def _write_info(ws, info: dict[str, object]) -> None:
 def _write_list(ws, columns, records: list[dict[str, object]]) -> None:
     """A list sheet: one header row of the columns' labels, one row per record (e.g. per major)."""
     for col, c in enumerate(columns, start=1):
-        ws.cell(row=3, column=col, value=c["column_label_zh"]).font = _BOLD
+        ws.cell(row=3, column=col, value=safe_cell(c["column_label_zh"])).font = _BOLD
         ws.column_dimensions[chr(64 + col)].width = 22 if c["type"] == "text" else 14
     for i, record in enumerate(records, start=4):
         for col, c in enumerate(columns, start=1):
-            ws.cell(row=i, column=col, value=i - 3 if c["column_name"] == "row_no" else record.get(c["column_name"]))
+            ws.cell(row=i, column=col, value=i - 3 if c["column_name"] == "row_no" else safe_cell(record.get(c["column_name"])))
 
 
 def _version(data_year: int, level: str) -> str:
@@ -93,14 +95,14 @@ def _version(data_year: int, level: str) -> str:
 
 def _write_rows(ws, rows: tuple[catalogue.TemplateRow, ...], sheet_name: str, values: dict[str, object]) -> None:
     for col, text in enumerate(HEADER, start=1):
-        ws.cell(row=3, column=col, value=text).font = _BOLD
+        ws.cell(row=3, column=col, value=safe_cell(text)).font = _BOLD
     row = 4
     for n, trow in enumerate((r for r in rows if r.sheet == sheet_name), start=1):
         ind = trow.indicator
         ws.cell(row=row, column=1, value=n)
-        ws.cell(row=row, column=2, value=trow.label)
-        ws.cell(row=row, column=3, value=trow.unit)
-        cell = ws.cell(row=row, column=4, value=values.get(ind.code))
+        ws.cell(row=row, column=2, value=safe_cell(trow.label))
+        ws.cell(row=row, column=3, value=safe_cell(trow.unit))
+        cell = ws.cell(row=row, column=4, value=safe_cell(values.get(ind.code)))
         cell.fill = _INPUT
         cell.alignment = Alignment(horizontal="right")
         if ind.min_value is not None and ind.max_value is not None:
@@ -114,7 +116,7 @@ def _write_rows(ws, rows: tuple[catalogue.TemplateRow, ...], sheet_name: str, va
             )
             ws.add_data_validation(dv)
             dv.add(cell)
-        ws.cell(row=row, column=5, value=REQUIRED_HINT if ind.required else OPTIONAL_HINT)
+        ws.cell(row=row, column=5, value=safe_cell(REQUIRED_HINT if ind.required else OPTIONAL_HINT))
         ws.cell(row=row, column=6).fill = _INPUT
         row += 1
     ws.column_dimensions["A"].width = 6
@@ -150,7 +152,7 @@ def write_dataset_workbook(path: Path, dataset_code: str, data_year: int, record
     wb = Workbook()
     ws = wb.active
     ws.title = specs()[dataset_code]["name_zh"][:31]
-    ws["A1"] = f"{specs()[dataset_code]['name_zh']}（{data_year} 年度）"
+    ws["A1"] = safe_cell(f"{specs()[dataset_code]['name_zh']}（{data_year} 年度）")
     ws["A1"].font = Font(bold=True, size=13)
     _write_list(ws, columns(dataset_code), records)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,12 +1,18 @@
 """Turn one cell as a clerk typed it into a number, or say why it is not one."""
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 
 # Dashes, slashes and 无 are how clerks leave a cell "not reported" (None, distinct from 0).
 NOT_REPORTED = {"", "—", "——", "-", "--", "–", "―", "/", "无", "空"}
+# What Excel shows for a formula that failed, and what a clerk copies from such a cell.
+EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
+# A footnote marker right after a number: circled numbers, superscript digits, asterisks, 注(1).
+# Split off before any normalisation: NFKC turns "114¹" into "1141" and "114①" into "1141".
+FOOTNOTE = re.compile(r"^(?P<number>.*?[0-9０-９])\s*(?P<marker>[\u2460-\u24ff\u2776-\u2793\u00b9\u00b2\u00b3\u2070-\u209f*＊※†‡]+|[(（]?注\s*[0-9０-９]*[)）]?)$")
 
 
 class NotANumber(ValueError):
@@ -17,14 +23,35 @@ class NoCachedValue(NotANumber):
     """A formula cell saved without its result: the value is unknown, not "not reported"."""
 
 
+class ErrorValue(NotANumber):
+    """An error instead of a number: a formula's error result (#DIV/0!), or text such as #N/A, NaN, inf."""
+
+    def __init__(self, text: str, from_formula: bool):
+        super().__init__(text)
+        self.from_formula = from_formula
+
+
 class Uncalculated:
     """Placed by the reader where a formula cell has no cached result (the file was never calculated)."""
 
     def __str__(self) -> str:
         return "公式（没有计算结果）"
 
+    def __reduce__(self):
+        return "UNCALCULATED"  # one instance, also after the trip from the reader's process
+
 
 UNCALCULATED = Uncalculated()
+
+
+@dataclass(frozen=True)
+class FormulaError:
+    """Placed by the reader where a cell holds an error value (calamine would give an empty cell)."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
 
 
 def cell_text(cell: object) -> str:
@@ -32,6 +59,14 @@ def cell_text(cell: object) -> str:
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
     return "" if cell is None else str(cell).strip()
+
+
+def split_footnote(cell: object) -> tuple[object, str | None]:
+    """("114", "①") for "114①"; the cell unchanged and None when no marker follows a number."""
+    if not isinstance(cell, str):
+        return cell, None
+    match = FOOTNOTE.match(cell.strip())
+    return (match["number"], match["marker"]) if match else (cell, None)
 
 
 def _text(cell: object) -> str:
@@ -42,22 +77,34 @@ def _text(cell: object) -> str:
 
 def parse_number(cell: object) -> float | None:
     """None means not reported (distinct from 0). Raises NotANumber for anything else that is not a
-    plain number, "85%" included: a percent sign belongs only in rows measured in % (parse_percent)."""
+    plain finite number, "85%" included: a percent sign belongs only in rows measured in % (parse_percent)."""
     if cell is UNCALCULATED:
         raise NoCachedValue(str(cell))
+    if isinstance(cell, FormulaError):
+        raise ErrorValue(cell.code, from_formula=True)
     if cell is None:
         return None
     if isinstance(cell, bool):
         raise NotANumber(str(cell))
     if isinstance(cell, (int, float)):
-        return float(cell)
+        return _finite(float(cell), str(cell))
     text = unicodedata.normalize("NFKC", str(cell)).strip()
     if text in NOT_REPORTED:
         return None
+    if text.upper() in EXCEL_ERRORS:
+        raise ErrorValue(text, from_formula=False)
     try:
-        return float(_text(text))
+        number = float(_text(text))
     except ValueError:
         raise NotANumber(text) from None
+    return _finite(number, text)
+
+
+def _finite(number: float, text: str) -> float:
+    """float() reads "NaN" and "inf": neither is a number a school can report."""
+    if not math.isfinite(number):
+        raise ErrorValue(text, from_formula=False)
+    return number
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,20 @@
 问题清单 lists errors and warnings with where they are, what was found, what is expected and how to
 fix it. 预警说明 lists the warnings with empty 学校说明 / 说明人 / 说明日期 columns: the school fills
 them and returns the workbook to landing/<year>/explanations/, which releases those warnings.
+Every text goes through safe_cell: what a school wrote never becomes a formula in our workbook.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from orchestration.intake.explanations import COLUMNS, FILLED_BY_SCHOOL, SHEET
 from orchestration.intake.files import safe_file_name
+from orchestration.workbook_text import safe_cell
 
 PROBLEM_SHEET = "问题清单"
 PROBLEM_COLUMNS = (
@@ -29,16 +32,54 @@ PROBLEM_COLUMNS = (
     ("完整说明与处理办法", "message_zh"),
     ("处理状态", "resolution_zh"),
 )
-SEVERITY_ZH = {"error": "错误（必须修改）", "warning": "预警（修改或说明）"}
-RESOLUTION_ZH = {"must_fix": "待修改后重新提交", "open": "待说明", "explained": "已说明", "tolerated": "市教委已容许"}
+SEVERITY_ZH = {"error": "错误（必须修改）", "warning": "预警（修改或说明）", "info": "提示（无需处理）"}
+RESOLUTION_ZH = {"must_fix": "待修改后重新提交", "open": "待说明", "explained": "已说明", "tolerated": "市教委已容许", "noted": "无需处理"}
 _BOLD = Font(bold=True)
 _INPUT = PatternFill("solid", fgColor="FFF2CC")
 
 
 def feedback_file_name(school_code: str | None, file_name: str, data_year: int) -> str:
-    """One workbook per school; a file no school could be read from gets one of its own (safe name)."""
-    key = school_code or "未识别学校_" + safe_file_name(file_name)[:80]
+    """One workbook per school; a file no school could be read from gets one of its own. Both parts are
+    as the school wrote them, so both are made safe to name a file with."""
+    code = _text(school_code)
+    key = safe_file_name(code) if code else "未识别学校_" + safe_file_name(file_name)[:80]
     return f"{key}_{data_year}_反馈.xlsx"
+
+
+def feedback_title(school_code: str | None, school_name: str | None, file_name: str, data_year: int, findings: list[dict]) -> str:
+    """Who the workbook is for: the registry name, else the code as written, else the file name."""
+    code, name = _text(school_code), _text(school_name)
+    who = name or (f"学校代码 {code}（名录中没有）" if code else f"文件「{file_name}」")
+    counts = {s: sum(f.get("severity") == s for f in findings) for s in SEVERITY_ZH}
+    notes = f"，提示 {counts['info']} 条" if counts["info"] else ""
+    return f"{who} {data_year} 年度数据质量反馈（文件「{file_name}」）：错误 {counts['error']} 条，预警 {counts['warning']} 条{notes}"
+
+
+def write_year_feedback(
+    files: Iterable[tuple[str | None, str]],
+    findings: list[dict],
+    folder: Path,
+    data_year: int,
+    school_names: Mapping[str, str] | None = None,
+) -> tuple[list[Path], list[dict]]:
+    """One workbook per latest file; returns (written paths, failures as {school_code, file_name, error}).
+
+    A file's findings are those of its name and school code, a missing code (None, NaN from pandas)
+    matching a missing one: a file nobody could read is told its problems, not "no problems". Each
+    workbook is written on its own, so one school's odd data never costs another its feedback.
+    """
+    names = {_text(f.get("school_code")): _text(f.get("school_name")) for f in findings if _text(f.get("school_name"))}
+    names.update(school_names or {})
+    written, failed = [], []
+    for school_code, file_name in files:
+        code = _text(school_code)
+        try:
+            rows = [f for f in findings if f.get("file_name") == file_name and _text(f.get("school_code")) == code]
+            title = feedback_title(code, names.get(code) if code else None, file_name, data_year, rows)
+            written.append(write_feedback_workbook(folder / feedback_file_name(code, file_name, data_year), title, rows))
+        except Exception as exc:  # noqa: BLE001 - reported per school by the caller, the others go on
+            failed.append({"school_code": code, "file_name": file_name, "error": f"{type(exc).__name__}: {exc}"})
+    return written, failed
 
 
 def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) -> Path:
@@ -47,7 +88,7 @@ def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) ->
     wb = Workbook()
     problems = wb.active
     problems.title = PROBLEM_SHEET
-    problems["A1"] = title
+    problems["A1"] = safe_cell(title)
     problems["A1"].font = Font(bold=True, size=13)
     problems.append([label for label, _ in PROBLEM_COLUMNS])
     for n, f in enumerate(findings, start=1):
@@ -60,12 +101,12 @@ def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) ->
     explain["A1"] = "请对每条预警在黄色列填写说明后，将本工作簿交回（放入 landing/<年度>/explanations/）；也可在数据文件该行的“说明”列写明原因后重新提交。错误不接受说明，须修改数据后重新提交。"
     explain.append([label for label, _ in COLUMNS])
     for f in findings:
-        if f.get("severity") != "warning":
+        if f.get("severity") != "warning":  # errors are fixed, not explained; info needs nothing
             continue
         row = {
             **f,
-            "indicator_code": f.get("indicator_code") or "",
-            "location": "".join(x for x in (f.get("sheet") or "", f" {f['cell']}" if f.get("cell") else "") if x),
+            "indicator_code": _text(f.get("indicator_code")) or "",
+            "location": " ".join(x for x in (_text(f.get("sheet")), _text(f.get("cell"))) if x),
             "explanation": f.get("explanation") or (f.get("resolution_text") if f.get("resolution") == "explained" else ""),
             "explained_by": f.get("explained_by") or (f.get("resolved_by") if f.get("resolution") == "explained" else ""),
             "explained_on": f.get("explained_on") or (f.get("resolved_at") if f.get("resolution") == "explained" else None),
@@ -75,25 +116,41 @@ def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) ->
         if key in FILLED_BY_SCHOOL:
             for r in range(3, explain.max_row + 1):
                 explain.cell(r, col).fill = _INPUT
-    _style(explain, widths={"G": 80, "H": 40})
+    # 说明日期 as a date wide enough to read: a timestamp in a default-width column shows as "###"
+    date_col = next(i for i, (_, key) in enumerate(COLUMNS, start=1) if key == "explained_on")
+    _style(explain, widths={"G": 80, "H": 40, get_column_letter(date_col): 14})
+    for r in range(3, explain.max_row + 1):
+        explain.cell(r, date_col).number_format = "yyyy-mm-dd"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    wb.save(tmp)
-    tmp.replace(path)  # a school downloading it never gets half a workbook
+    try:
+        wb.save(tmp)
+        tmp.replace(path)  # a school downloading it never gets half a workbook
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
-def _cell(value: object) -> object:
-    """A DataFrame value as openpyxl writes it: missing (None, NaN, NaT, NA) as an empty cell."""
+def _missing(value: object) -> bool:
+    """None, NaN, NaT and pd.NA: how a NULL comes out of DuckDB via a DataFrame."""
     try:
-        missing = value is None or bool(value != value)
+        return value is None or bool(value != value)
     except TypeError:  # pd.NA
-        missing = True
-    if missing:
+        return True
+
+
+def _text(value: object) -> str | None:
+    """A code or name for matching and titles: missing or blank is None, never "nan"."""
+    return None if _missing(value) or not str(value).strip() else str(value)
+
+
+def _cell(value: object) -> object:
+    """A DataFrame value as openpyxl writes it: missing as an empty cell, text made safe (safe_cell)."""
+    if _missing(value):
         return None
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+    return safe_cell(value.to_pydatetime() if hasattr(value, "to_pydatetime") else value)
 
 
 def _style(ws, widths: dict[str, int]) -> None:

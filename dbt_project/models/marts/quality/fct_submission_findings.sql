@@ -1,5 +1,5 @@
 -- Every finding of every submission version, with how it is resolved. Errors must be fixed (the file
--- is quarantined until a corrected version arrives). A warning is open until the school explains it
+-- is quarantined until a corrected version arrives); info findings (an extra sheet ignored) need nothing. A warning is open until the school explains it
 -- (its returned 预警说明, with who and when) or the commission tolerates it (seeds/warning_tolerances.csv);
 -- open warnings of current submissions hold the report back.
 with submissions as (
@@ -53,6 +53,7 @@ select
     f.message_zh,
     case
         when f.severity = 'error' then 'must_fix'
+        when f.severity = 'info' then 'noted'
         when e.explanation is not null then 'explained'
         when t.reason is not null then 'tolerated'
         else 'open'

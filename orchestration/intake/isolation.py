@@ -1,0 +1,160 @@
+"""Read untrusted files in worker processes with bounded memory and time: no file can take down the run.
+
+The reader refuses the hostile files we know of before parsing (F002, F004, F006, F008), but calamine
+is Rust: when a file makes it allocate more than the machine has, it aborts the whole process, with no
+exception to catch, and a pathological file may parse for a very long time. So each file is read in a
+worker process (`python -m orchestration.intake.isolation`) under an address-space limit (RLIMIT_AS)
+and a CPU-time limit; a worker that dies or overruns costs only the file it was reading (F007) and is
+replaced. Workers are fresh interpreters, not forks: the caller may be a threaded Dagster process.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from orchestration.intake.files import display_name
+from orchestration.intake.findings import Finding
+from orchestration.intake.reader import Sheets, UnreadableFile, read_sheets
+
+MEMORY_BYTES = 2 << 30  # address space of a worker: 20 MB files inflate to at most 200 MB
+CPU_SECONDS = 60  # per file; a template workbook takes about 10 ms
+WALL_SECONDS = 300  # per file, for a worker that waits without using CPU
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+EXPECTED = "Excel 或 WPS 保存的、不超过模板规模的 .xlsx 工作簿"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+Reading = Sheets | Finding
+
+
+def read_isolated(paths: list[Path]) -> dict[Path, Reading]:
+    """Each path's sheets, or the finding that refuses it; never raises for what a file contains."""
+    pending = list(paths)
+    results: dict[Path, Reading] = {}
+    workers: list[_Worker] = []
+    try:
+        while pending or any(w.path for w in workers):
+            while pending and len(workers) < min(WORKERS, len(paths)):
+                workers.append(_Worker())
+            for worker in workers:
+                if worker.path is None and pending:
+                    worker.give(pending.pop(0))
+            busy = [w for w in workers if w.path is not None]
+            wait([w.rx for w in busy], timeout=5)
+            for worker in busy:
+                outcome = worker.collect()
+                if outcome is not None:
+                    results[outcome[0]] = outcome[1]
+                    if worker.process.poll() is not None:
+                        workers.remove(worker)
+    finally:
+        for worker in workers:
+            worker.stop()
+    return results
+
+
+class _Worker:
+    def __init__(self) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=PROJECT_ROOT
+        )
+        self.tx = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self.rx = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
+        self.path: Path | None = None
+        self.started = 0.0
+
+    def give(self, path: Path) -> None:
+        self.path, self.started = path, time.monotonic()
+        try:
+            self.tx.send(path)
+        except OSError:
+            pass  # the worker is gone; collect() says why
+
+    def collect(self) -> tuple[Path, Reading] | None:
+        """(path, reading) once the file is done or its worker died or overran; None while it works."""
+        path = self.path
+        if self.rx.poll():
+            try:
+                reading = self.rx.recv()
+            except (EOFError, OSError):
+                reading = None  # the worker died: its pipe closed
+            if reading is not None:
+                self.path = None
+                return path, reading
+        elif time.monotonic() - self.started < WALL_SECONDS:
+            return None
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.path = None
+        return path, _limit_finding(path, _why(self.process.returncode))
+
+    def stop(self) -> None:
+        try:
+            self.tx.send(None)
+            self.process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+        self.tx.close()
+        self.rx.close()
+
+
+def _why(exitcode: int | None) -> str:
+    if exitcode == -signal.SIGXCPU:
+        return f"读取超过 {CPU_SECONDS} 秒计算时间，已中止"
+    if exitcode == -signal.SIGKILL:
+        return f"读取超过 {WALL_SECONDS} 秒，已中止"
+    if exitcode == -signal.SIGABRT:
+        return f"读取时所需内存超过 {MEMORY_BYTES >> 30} GB，已中止"
+    return f"读取程序异常退出（退出码 {exitcode}）"
+
+
+def _limit_finding(path: Path, found: str) -> Finding:
+    return Finding("F007", display_name(path.name), found=found, expected=EXPECTED)
+
+
+def _serve() -> None:
+    """Worker: read paths from stdin until told to stop (None), each under a fresh CPU-time allowance.
+    Results go out on a private copy of stdout; fd 1 itself is pointed at stderr, so that nothing a
+    library prints can corrupt the channel."""
+    tx = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)
+    rx = Connection(0, writable=False)
+    _lower_limit(resource.RLIMIT_AS, MEMORY_BYTES)
+    while (path := rx.recv()) is not None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        _lower_limit(resource.RLIMIT_CPU, int(usage.ru_utime + usage.ru_stime) + CPU_SECONDS, replace=True)
+        tx.send(_read(path))
+
+
+def _read(path: Path) -> Reading:
+    try:
+        return read_sheets(path)
+    except UnreadableFile as exc:
+        return exc.finding
+    except MemoryError:
+        return _limit_finding(path, f"读取时所需内存超过 {MEMORY_BYTES >> 30} GB，已中止")
+
+
+def _lower_limit(kind: int, value: int, replace: bool = False) -> None:
+    """Set the soft limit to `value`, never above the hard limit nor (unless `replace`) above a lower soft
+    limit someone already set (a test, or the operator's ulimit)."""
+    soft, hard = resource.getrlimit(kind)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    if not replace and soft != resource.RLIM_INFINITY:
+        value = min(value, soft)
+    resource.setrlimit(kind, (value, hard))
+
+
+if __name__ == "__main__":
+    _serve()

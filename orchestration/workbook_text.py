@@ -1,0 +1,22 @@
+"""Text from schools, written into a workbook we produce, stays text.
+
+openpyxl stores any string starting with "=" as a live formula, and Excel/LibreOffice (or a CSV
+saved from the sheet) evaluate text starting with + - @ tab or carriage return too: a school's 说明
+'=HYPERLINK("http://x","点此")' would become a link in every reviewer's copy. OWASP's advice for
+spreadsheet output is to prefix such text with a single quote, so it shows as written and is stored
+as a string. openpyxl also refuses control characters (IllegalCharacterError): one \\x00 in a cell
+would cost a school its whole workbook, so they are shown as visible escapes instead.
+"""
+from __future__ import annotations
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """The value to give openpyxl: text escaped (see module doc); numbers, dates and None unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
