@@ -13,10 +13,11 @@ import duckdb
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label
-from orchestration.intake.files import display_name, entry_findings, entry_hash, landing_files
+from orchestration.intake.files import display_name, entry_findings, entry_hash, entry_problem, landing_files
 from orchestration.intake.findings import Finding
 from orchestration.intake.loader import insert_all
-from orchestration.intake.reader import UnreadableFile, read_sheets
+from orchestration.intake.isolation import read_isolated
+from orchestration.intake.reader import Sheets, read_or_finding
 from orchestration.intake.values import NotANumber, cell_text, parse_number
 
 COMMISSION_FOLDER = "commission"
@@ -64,7 +65,8 @@ class ParsedDataset:
     findings: list[Finding] = field(default_factory=list)
 
 
-def parse_dataset(path: Path) -> ParsedDataset:
+def parse_dataset(path: Path, reading: Sheets | Finding | None = None) -> ParsedDataset:
+    """`reading`: the file as read_isolated read it; read here if None."""
     ds = ParsedDataset(path=path, file_hash=entry_hash(path))
     name = display_name(path.name)
     ds.findings, openable = entry_findings(path)
@@ -74,11 +76,11 @@ def parse_dataset(path: Path) -> ParsedDataset:
         ds.findings.append(Finding("D001", name, found=f"文件名「{path.stem}」", expected="数据集代码之一：" + "、".join(sorted(specs()))))
         return ds
     ds.dataset_code = path.stem
-    try:
-        sheets = read_sheets(path)
-    except UnreadableFile as exc:
-        ds.findings.append(exc.finding)
+    reading = read_or_finding(path) if reading is None else reading
+    if isinstance(reading, Finding):
+        ds.findings.append(reading)
         return ds
+    sheets = reading
     sheet_name, rows = next(iter(sheets.items()))
     cols = columns(ds.dataset_code)
     labels = {normalize_label(c["column_label_zh"]): c for c in cols}
@@ -121,11 +123,10 @@ def load_datasets(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) 
     known = {r[0] for r in con.execute("select file_id from raw.reference_files where data_year = ?", [data_year]).fetchall()}
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     files, rows, quarantined = [], [], {}
-    for path in landing_files(folder):
-        ds = parse_dataset(path)
-        file_id = f"{data_year}-{ds.file_hash[:20]}"
-        if file_id in known:
-            continue
+    entries = [(path, file_id) for path in landing_files(folder) if (file_id := f"{data_year}-{entry_hash(path)[:20]}") not in known]
+    readings = read_isolated([path for path, _ in entries if entry_problem(path) is None and path.stem in specs()])
+    for path, file_id in entries:
+        ds = parse_dataset(path, readings.get(path))
         errors = [f for f in ds.findings if f.severity == "error"]
         files.append({"file_id": file_id, "dataset_code": ds.dataset_code, "data_year": data_year, "file_name": display_name(path.name), "file_hash": ds.file_hash,
                       "status": "quarantined" if errors else "accepted", "error_count": len(errors), "loaded_at": now})

@@ -14,10 +14,11 @@ import duckdb
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label
-from orchestration.intake.files import display_name, entry_findings, entry_hash, landing_files
+from orchestration.intake.files import display_name, entry_findings, entry_hash, entry_problem, landing_files
 from orchestration.intake.findings import Finding, rules
 from orchestration.intake.loader import insert_all
-from orchestration.intake.reader import UnreadableFile, read_sheets
+from orchestration.intake.isolation import read_isolated
+from orchestration.intake.reader import Sheets
 from orchestration.intake.values import cell_text
 
 EXPLANATION_FOLDER = "explanations"
@@ -64,15 +65,14 @@ def load_explanations(con: duckdb.DuckDBPyConnection, data_year: int, folder: Pa
     known = {r[0] for r in con.execute("select distinct file_hash from raw.warning_explanations where data_year = ?", [data_year]).fetchall()}
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     rows, refused = [], {}
-    for path in landing_files(folder):
-        digest = entry_hash(path)
-        if digest in known:
-            continue
+    entries = [(path, digest) for path in landing_files(folder) if (digest := entry_hash(path)) not in known]
+    readings = read_isolated([path for path, _ in entries if path.suffix.lower() == ".xlsx" and entry_problem(path) is None])
+    for path, digest in entries:
         base = {"data_year": data_year, "file_name": display_name(path.name), "file_hash": digest, "loaded_at": now}
         findings, openable = entry_findings(path)
         read = []
         if openable and not findings:
-            read = _read(path, data_year, datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None))
+            read = _read(path, data_year, datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None), readings.get(path))
         for record, problem in [({}, f) for f in findings] + read:
             rows.append({**base, **record, "status": "refused" if problem else "accepted",
                          "problem_rule_id": problem.rule_id if problem else None, "problem_zh": problem.message_zh if problem else None})
@@ -82,13 +82,12 @@ def load_explanations(con: duckdb.DuckDBPyConnection, data_year: int, folder: Pa
     return refused
 
 
-def _read(path: Path, data_year: int, received: datetime) -> list[tuple[dict, Finding | None]]:
+def _read(path: Path, data_year: int, received: datetime, reading: Sheets | Finding | None) -> list[tuple[dict, Finding | None]]:
     if path.suffix.lower() != ".xlsx":
         return [({}, Finding("F001", path.name, found=f"扩展名「{path.suffix}」", expected=f"反馈工作簿（.xlsx）中填写好的「{SHEET}」工作表"))]
-    try:
-        sheets = read_sheets(path)
-    except UnreadableFile as exc:
-        return [({}, exc.finding)]
+    if isinstance(reading, Finding):
+        return [({}, reading)]
+    sheets = reading
     if SHEET not in sheets:
         return [({}, Finding("S001", path.name, sheet=SHEET, found="工作簿中没有该工作表", expected=f"包含工作表「{SHEET}」"))]
     rows = sheets[SHEET]

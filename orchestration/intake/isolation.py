@@ -9,18 +9,20 @@ replaced. Workers are fresh interpreters, not forks: the caller may be a threade
 """
 from __future__ import annotations
 
+import logging
 import os
 import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from orchestration.intake.files import display_name
 from orchestration.intake.findings import Finding
-from orchestration.intake.reader import Sheets, UnreadableFile, read_sheets
+from orchestration.intake.reader import Sheets, read_or_finding
 
 MEMORY_BYTES = 2 << 30  # address space of a worker: 20 MB files inflate to at most 200 MB
 CPU_SECONDS = 60  # per file; a template workbook takes about 10 ms
@@ -28,6 +30,7 @@ WALL_SECONDS = 300  # per file, for a worker that waits without using CPU
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 EXPECTED = "Excel 或 WPS 保存的、不超过模板规模的 .xlsx 工作簿"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+log = logging.getLogger(__name__)
 
 Reading = Sheets | Finding
 
@@ -45,7 +48,7 @@ def read_isolated(paths: list[Path]) -> dict[Path, Reading]:
                 if worker.path is None and pending:
                     worker.give(pending.pop(0))
             busy = [w for w in workers if w.path is not None]
-            wait([w.rx for w in busy], timeout=5)
+            wait([w.rx for w in busy], timeout=1)
             for worker in busy:
                 outcome = worker.collect()
                 if outcome is not None:
@@ -60,9 +63,11 @@ def read_isolated(paths: list[Path]) -> dict[Path, Reading]:
 
 class _Worker:
     def __init__(self) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+        path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": path, "RUST_BACKTRACE": "0"}
+        self.errors = tempfile.TemporaryFile()  # what a dying worker says, for the log (not a pipe: it could fill)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=PROJECT_ROOT
+            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=env, cwd=PROJECT_ROOT
         )
         self.tx = Connection(os.dup(self.process.stdin.fileno()), readable=False)
         self.rx = Connection(os.dup(self.process.stdout.fileno()), writable=False)
@@ -95,6 +100,8 @@ class _Worker:
             self.process.kill()
         self.process.wait()
         self.path = None
+        self.errors.seek(0)
+        log.warning("reader worker stopped on %s (exit %s): %s", path, self.process.returncode, self.errors.read()[-2000:].decode(errors="replace"))
         return path, _limit_finding(path, _why(self.process.returncode))
 
     def stop(self) -> None:
@@ -106,6 +113,7 @@ class _Worker:
             self.process.wait()
         self.tx.close()
         self.rx.close()
+        self.errors.close()
 
 
 def _why(exitcode: int | None) -> str:
@@ -138,9 +146,7 @@ def _serve() -> None:
 
 def _read(path: Path) -> Reading:
     try:
-        return read_sheets(path)
-    except UnreadableFile as exc:
-        return exc.finding
+        return read_or_finding(path)
     except MemoryError:
         return _limit_finding(path, f"读取时所需内存超过 {MEMORY_BYTES >> 30} GB，已中止")
 

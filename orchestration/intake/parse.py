@@ -15,7 +15,7 @@ from orchestration import catalogue
 from orchestration.catalogue import normalize_label, normalize_unit
 from orchestration.intake.files import display_name, entry_findings, entry_hash
 from orchestration.intake.findings import Finding
-from orchestration.intake.reader import INFO_SHEET, Sheets, UnreadableFile, read_sheets
+from orchestration.intake.reader import INFO_SHEET, Sheets, read_or_finding
 from orchestration.intake.template import HINTS, INFO_FIELDS
 from orchestration.intake.values import ErrorValue, NoCachedValue, NotANumber, cell_text, parse_number, parse_percent, split_footnote
 
@@ -64,11 +64,7 @@ def parse_submission(path: Path, data_year: int, reading: Sheets | Finding | Non
     sub.findings += findings
     if not openable:
         return sub
-    if reading is None:
-        try:
-            reading = read_sheets(path)
-        except UnreadableFile as exc:
-            reading = exc.finding
+    reading = read_or_finding(path) if reading is None else reading
     if isinstance(reading, Finding):
         sub.findings.append(reading)
         return sub

@@ -67,6 +67,7 @@ FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 ERROR_TYPE = re.compile(rb'\bt="e"')
 # Cell references past column GR or row 9999, checked exactly afterwards: cheap on ordinary cells.
 FAR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="((?:[A-Z]{3}|[H-Z][A-Z]|G[S-Z])[0-9]+|[A-Z]{1,3}[1-9][0-9]{4,})"')
+FAR_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([1-9][0-9]{4,})"[^>]*?(?<!/)>')  # its cells may carry no reference
 DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="(?:[A-Z]+[0-9]+:)?([A-Z]+[0-9]+)"')
 COORDINATE = re.compile(r"([A-Z]+)([0-9]+)")
 SCAN_TAIL = 512  # bytes kept from the previous chunk, so a marker or tag may straddle two chunks
@@ -87,6 +88,14 @@ class UnreadableFile(Exception):
 
 def _reject(rule_id: str, path: Path, found: str, expected: str = XLSX_EXPECTED) -> UnreadableFile:
     return UnreadableFile(Finding(rule_id, display_name(path.name), found=found, expected=expected))
+
+
+def read_or_finding(path: Path) -> Sheets | Finding:
+    """The sheets, or the finding that refuses the file."""
+    try:
+        return read_sheets(path)
+    except UnreadableFile as exc:
+        return exc.finding
 
 
 def read_sheets(path: Path) -> Sheets:
@@ -211,12 +220,13 @@ class _Scan:
 
     def look(self, window: bytes) -> None:
         self.special_cells = self.special_cells or FORMULA.search(window) is not None or ERROR_TYPE.search(window) is not None
-        self.far_cell = self.far_cell or _first_beyond(FAR_CELL, window)
+        self.far_cell = self.far_cell or _first_beyond(FAR_CELL, window) or _first_beyond(FAR_ROW, window, prefix="A")
         self.far_range = self.far_range or _first_beyond(DIMENSION, window)
 
 
-def _first_beyond(pattern: re.Pattern, window: bytes) -> str | None:
-    return next((m[1].decode() for m in pattern.finditer(window) if _beyond_grid(m[1].decode())), None)
+def _first_beyond(pattern: re.Pattern, window: bytes, prefix: str = "") -> str | None:
+    """The first reference beyond the grid; `prefix` makes a row number a cell reference (A10001)."""
+    return next((prefix + m[1].decode() for m in pattern.finditer(window) if _beyond_grid(prefix + m[1].decode())), None)
 
 
 def _beyond_grid(ref: str) -> bool:

@@ -1,10 +1,15 @@
-"""Builds the intake corpus: the clean 2025 sample submissions, with one school's file per case changed
+r"""Builds the intake corpus: the clean 2025 sample submissions, with one school's file per case changed
 as tests/corpus/cases.csv says — messy but valid, wrong, or hostile.
 
 cases.csv has one row per step or expectation; rows of a case share its case_id and school. A step is
 a mutation name and its argument (fields separated by "|"); an expectation is `value` (indicator code
-and the number read, `none` for not reported, `same` for the clean sample's value) or `rule` (rule ID
-and a fragment its Chinese message must contain).
+and the number read, `none` for not reported, `same` for the clean sample's value), `rule` (rule ID
+and a fragment its Chinese message must contain) or `school` (the school code the file is stored
+under, `none` for none: a file whose code and name are two schools' counts for neither).
+
+A case without steps is a school's untouched file whose values are checked: the other half of a case
+that borrows that school's code. Arguments of the raw-XML steps and of rename_sheet take \xNN and
+\uNNNN for characters a CSV cell cannot show (control characters, a full-width space).
 """
 from __future__ import annotations
 
@@ -13,12 +18,17 @@ import os
 import re
 import shutil
 import struct
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook
 
 from orchestration.intake.files import display_name
 from orchestration.samples.generator import generate
@@ -27,6 +37,7 @@ from tests.corpus.hostile.make import MINIMAL_PARTS
 HERE = Path(__file__).parent
 YEAR = 2025
 MB = 1 << 20
+RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 @dataclass
@@ -93,11 +104,30 @@ def _cell_value(spec: str):
     return text, None
 
 
+def _put(cell, value) -> None:
+    """Text stays text: openpyxl would make "=1+2" a formula (a clerk's cell formatted as text keeps it)."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def _header_columns(cells) -> dict[str, int]:
+    """Header text -> column for 指标, 数值 and 说明, from (column, value) pairs; a header that is exactly
+    数值 wins over 数值（上年） and the like, the first of several wins otherwise."""
+    found: dict[str, int] = {}
+    for col, value in cells:
+        text = str(value or "").strip()
+        for key in ("指标", "数值", "说明"):
+            if text.startswith(key) and (key not in found or text == key):
+                found[key] = col
+    return found
+
+
 def _columns(ws) -> tuple[int, int, int]:
     """(header row, 指标 column, 数值 column), found by header text as the intake finds them."""
     for row in ws.iter_rows():
-        found = {str(c.value)[:2]: c.column for c in row if isinstance(c.value, str) and c.value[:2] in ("指标", "数值")}
-        if len(found) == 2:
+        found = _header_columns((c.column, c.value) for c in row)
+        if "指标" in found and "数值" in found:
             return row[0].row, found["指标"], found["数值"]
     raise LookupError(ws.title)
 
@@ -114,7 +144,8 @@ def _value_cell(ws, label: str):
 def set_value(wb, arg: str) -> None:
     sheet, label, spec = arg.split("|")
     cell = _value_cell(wb[sheet], label)
-    cell.value, number_format = _cell_value(spec)
+    value, number_format = _cell_value(spec)
+    _put(cell, value)
     if number_format:
         cell.number_format = number_format
 
@@ -147,7 +178,7 @@ def set_info(wb, arg: str) -> None:
     label, spec = arg.split("|")
     ws = wb["基本信息"]
     cell = next(c for row in ws.iter_rows() for c in row if c.value == label)
-    ws.cell(cell.row, cell.column + 1).value = _cell_value(spec)[0]
+    _put(ws.cell(cell.row, cell.column + 1), _cell_value(spec)[0])
 
 
 def title_rows(wb, _: str) -> None:
@@ -181,7 +212,53 @@ def delete_row(wb, arg: str) -> None:
     wb[sheet].delete_rows(_row_of(wb[sheet], label))
 
 
-WORKBOOK_STEPS = {f.__name__: f for f in (set_value, restyle, set_label, set_header, set_info, title_rows, shift_right, blank_rows, delete_sheet, delete_row)}
+def set_note(wb, arg: str) -> None:
+    """The row's 说明 cell, as text whatever it starts with (=, +, -, @: formula injection)."""
+    sheet, label, text = arg.split("|")
+    ws = wb[sheet]
+    header = _columns(ws)[0]
+    column = _header_columns((c.column, c.value) for c in ws[header])["说明"]
+    _put(ws.cell(_row_of(ws, label), column), text)
+
+
+def put_cell(wb, arg: str) -> None:
+    """Any cell by reference, e.g. one far outside the table: sheet|XFD1048576|text: ."""
+    sheet, ref, spec = arg.split("|")
+    _put(wb[sheet][ref], _cell_value(spec)[0])
+
+
+def last_year_column(wb, arg: str) -> None:
+    """Last year's figures in a column of their own just before 数值, kept for comparison: sheet|header
+    (which may itself start with 数值). Different numbers: 90 % of this year's, 2 where this year's is 0."""
+    sheet, header_text = arg.split("|")
+    ws = wb[sheet]
+    header, _, value_col = _columns(ws)
+    ws.insert_cols(value_col)
+    ws.cell(header, value_col).value = header_text
+    for r in range(header + 1, ws.max_row + 1):
+        this_year = ws.cell(r, value_col + 1).value
+        if isinstance(this_year, (int, float)) and not isinstance(this_year, bool):
+            ws.cell(r, value_col).value = round(this_year * 0.9) if this_year else 2
+
+
+def rename_sheet(wb, arg: str) -> None:
+    old, new = arg.split("|")
+    wb[old].title = _unescape(new)
+
+
+def add_sheet(wb, arg: str) -> None:
+    """A sheet that is not in the template: name, or name|position (0 = the first tab)."""
+    name, _, position = arg.partition("|")
+    wb.create_sheet(name, int(position) if position else None)
+
+
+WORKBOOK_STEPS = {
+    f.__name__: f
+    for f in (
+        set_value, restyle, set_label, set_header, set_info, title_rows, shift_right, blank_rows, delete_sheet, delete_row,
+        set_note, put_cell, last_year_column, rename_sheet, add_sheet,
+    )
+}
 
 
 def _edit_workbook(path: Path, steps: list[tuple[str, str]]) -> None:
@@ -320,4 +397,147 @@ def csv_set_value(case: Case, arg: str, _) -> None:
         csv.writer(f).writerows(rows)
 
 
-FILE_STEPS = {f.__name__: f for f in (replace_with, formula, zip_bomb, oversize, not_workbook_zip, rename, symlink, fifo, duplicate, csv_encoding, csv_set_value)}
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4}))", lambda m: chr(int(m[1] or m[2], 16)), text)
+
+
+def _parts(path: Path) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as zf:
+        return [(i.filename, zf.read(i)) for i in zf.infolist()]
+
+
+def _save_parts(path: Path, parts: list[tuple[str, bytes]]) -> None:
+    """Writes the members as given, a name given twice included."""
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        warnings.simplefilter("ignore")  # zipfile warns of a duplicate name, and writes it
+        for name, data in parts:
+            zf.writestr(name, data)
+
+
+def _sheet_part(path: Path, sheet: str) -> str:
+    """The zip member holding a sheet, by xl/workbook.xml and its relationships (after rename_part too)."""
+    with zipfile.ZipFile(path) as zf:
+        rels = {r.get("Id"): r.get("Target") for r in ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))}
+        for element in ElementTree.fromstring(zf.read("xl/workbook.xml")).iter():
+            if element.tag.endswith("}sheet") and element.get("name") == sheet:
+                target = rels[element.get(f"{{{RELS_NS}}}id")]
+                return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    raise LookupError(sheet)
+
+
+def _locate(path: Path, sheet: str, label: str, column: str) -> str:
+    """Reference of a row's 数值 or 说明 cell, read with calamine: unlike openpyxl, it still opens a
+    workbook after control characters were written into its XML."""
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    for h, cells in enumerate(rows):
+        cols = _header_columns(enumerate(cells, start=1))
+        if "指标" in cols and column in cols:
+            r = next(r for r in range(h + 1, len(rows)) if str(rows[r][cols["指标"] - 1]).strip() == label)
+            return f"{get_column_letter(cols[column])}{r + 1}"
+    raise LookupError(f"{sheet}: {label}")
+
+
+def _replace_cell(path: Path, sheet: str, ref: str, inner: bytes, cell_type: str) -> None:
+    """Rewrites one <c> element of a sheet's XML, keeping its style: new type and content."""
+    member = _sheet_part(path, sheet)
+    pattern = re.compile(rb'<c r="' + ref.encode() + rb'"([^>]*?)\s*(?:/>|>.*?</c>)', re.S)
+
+    def edit(xml: bytes) -> bytes:
+        match = pattern.search(xml)
+        assert match, f"{sheet}!{ref} not in {member}"
+        attrs = re.sub(rb'\s*\bt="[^"]*"', b"", match[1])
+        cell = b'<c r="' + ref.encode() + b'"' + attrs + b' t="' + cell_type.encode() + b'">' + inner + b"</c>"
+        return xml[: match.start()] + cell + xml[match.end() :]
+
+    _rewrite_member(path, member, edit)
+
+
+def xml_text(case: Case, arg: str, _) -> None:
+    """A row's 数值 or 说明 cell as an inline string written straight into the XML, which openpyxl
+    refuses to write: sheet|label|数值 or 说明|text with raw control characters (\x00, \x1b …) or
+    Excel's own escapes of them (_x001B_). Once written, openpyxl no longer opens the file: these
+    steps come last in a case."""
+    sheet, label, column, text = arg.split("|")
+    ref = _locate(case.paths[0], sheet, label, column)
+    body = escape(_unescape(text)).encode()
+    _replace_cell(case.paths[0], sheet, ref, b'<is><t xml:space="preserve">' + body + b"</t></is>", "inlineStr")
+
+
+def error_formula(case: Case, arg: str, _) -> None:
+    """A value cell whose formula Excel calculated to an error: sheet|label|formula|error, saved as
+    t="e" with the formula and the error as its cached result."""
+    sheet, label, text, error = arg.split("|")
+    ref = _locate(case.paths[0], sheet, label, "数值")
+    _replace_cell(case.paths[0], sheet, ref, b"<f>" + escape(text).encode() + b"</f><v>" + escape(error).encode() + b"</v>", "e")
+
+
+def dimension(case: Case, arg: str, _) -> None:
+    """The range a sheet declares it uses (<dimension ref>), replaced by a lie or, with `none`, removed:
+    sheet|A1:F10. Neither keeps a reader from meeting the cells themselves."""
+    sheet, ref = arg.split("|")
+    new = b"" if ref == "none" else b'<dimension ref="' + ref.encode() + b'" />'
+    _rewrite_member(case.paths[0], _sheet_part(case.paths[0], sheet), lambda xml: re.sub(rb"<dimension\b[^>]*/>", new, xml, count=1))
+
+
+def rename_part(case: Case, arg: str, _) -> None:
+    """A sheet's part stored under another name (old|new, e.g. not ending in .xml); the workbook's
+    relationship and the content-type override follow it, so a reader still finds the sheet there."""
+    old, new = arg.split("|")
+    parts = []
+    for name, data in _parts(case.paths[0]):
+        if name == old:
+            name = new
+        elif name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+            for before, after in ((f'"/{old}"', f'"/{new}"'), (f'"{old.removeprefix("xl/")}"', f'"{new.removeprefix("xl/")}"')):
+                data = data.replace(before.encode(), after.encode())
+        parts.append((name, data))
+    assert any(name == new for name, _ in parts), old
+    _save_parts(case.paths[0], parts)
+
+
+DTDS = {
+    "external": '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+    "expanding": '<!DOCTYPE worksheet [<!ENTITY a "哈哈哈哈哈哈哈哈"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>',
+}
+
+
+def declare_dtd(case: Case, arg: str, _) -> None:
+    """A DTD in a part: member|external or expanding|utf-8 or utf-16 (UTF-16 puts a NUL byte between
+    the letters of <!DOCTYPE, so a search for the plain bytes misses it)."""
+    member, kind, encoding = arg.split("|")
+
+    def edit(xml: bytes) -> bytes:
+        text = re.sub(r"^<\?xml[^>]*\?>\s*", "", xml.decode("utf-8"))
+        return f'<?xml version="1.0" encoding="{encoding.upper()}"?>\n{DTDS[kind]}\n{text}'.encode(encoding)
+
+    _rewrite_member(case.paths[0], member, edit)
+
+
+def duplicate_part(case: Case, arg: str, _) -> None:
+    """A member given a second time after the first, with other numbers (each 数值 doubled, plus one):
+    member|name of the copy (the same name, or one differing only in case)."""
+    member, copy_name = arg.split("|")
+    parts = _parts(case.paths[0])
+    original = dict(parts)[member]
+    changed = re.sub(rb'(<c r="D\d+"[^>]*><v>)(\d+)(</v>)', lambda m: m[1] + str(2 * int(m[2]) + 1).encode() + m[3], original)
+    assert changed != original, member
+    _save_parts(case.paths[0], parts + [(copy_name, changed)])
+
+
+def empty_file(case: Case, _: str, __) -> None:
+    """0 bytes: an upload that failed, or a 新建 XLSX 工作表 from the file manager never filled."""
+    case.paths[0].write_bytes(b"")
+
+
+def empty_workbook(case: Case, _: str, __) -> None:
+    """A new workbook with its one empty sheet, saved instead of the filled one: no school code, no data."""
+    Workbook().save(case.paths[0])
+
+
+FILE_STEPS = {
+    f.__name__: f
+    for f in (
+        replace_with, formula, zip_bomb, oversize, not_workbook_zip, rename, symlink, fifo, duplicate, csv_encoding, csv_set_value,
+        xml_text, error_formula, dimension, rename_part, declare_dtd, duplicate_part, empty_file, empty_workbook,
+    )
+}
