@@ -1,16 +1,26 @@
-"""The real intake over a corpus of messy and hostile submissions, in one batch (tests/corpus/cases.csv).
+"""The real intake and feedback steps over a corpus of messy and hostile submissions, in one batch
+(tests/corpus/cases.csv): the Dagster intake asset, the dbt models up to the findings mart, and the
+feedback asset, materialized for the corpus's data year.
 
 Messy but valid files are accepted with exactly the values a careful clerk would read; wrong or
 hostile files are quarantined with the expected rule IDs and Chinese messages, every problem of a
-file at once; nothing of a quarantined file is loaded; every school not in the corpus is accepted.
+file at once; nothing of a quarantined file is loaded; every school not in the corpus is accepted
+with exactly its values; every file gets a feedback workbook with its real problems, and no cell of
+any of them is a formula.
 """
 import shutil
 
+import dagster as dg
 import duckdb
 import pytest
+from openpyxl import load_workbook
 
-from orchestration.intake.batch import ingest
+from orchestration import settings
+from orchestration.defs.feedback import FEEDBACK
+from orchestration.defs.resources import default_resources
+from orchestration.definitions import defs
 from orchestration.intake.findings import rules
+from orchestration.reports.feedback import feedback_file_name
 from orchestration.samples.generator import school_values
 from tests.corpus.build import YEAR, build
 
@@ -18,10 +28,19 @@ from tests.corpus.build import YEAR, build
 @pytest.fixture(scope="module")
 def corpus_run(tmp_path_factory):
     home = tmp_path_factory.mktemp("corpus")
-    folder, cases = build(home / "landing")
-    con = duckdb.connect(str(home / "warehouse.duckdb"))
-    summary = ingest(con, YEAR, folder)
-    yield con, cases, summary
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VOCWH_HOME", str(home))
+        mp.setenv("VOCWH_DUCKDB_PATH", str(home / "warehouse.duckdb"))  # read by dbt's profile
+        mp.setenv("DBT_INDIRECT_SELECTION", "cautious")  # only the tests of the models up to the findings mart
+        _, cases = build(settings.landing_dir())
+        result = dg.materialize(
+            list(defs.assets), selection=dg.AssetSelection.assets(FEEDBACK).upstream().required_multi_asset_neighbors(), partition_key=str(YEAR), resources=default_resources(), raise_on_error=False
+        )
+        feedback = settings.feedback_dir(YEAR)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    quarantined = {r[0] for r in con.execute("select file_name from raw.submissions where status = 'quarantined'").fetchall()}
+    yield con, cases, quarantined, feedback
     con.close()
     shutil.rmtree(home, ignore_errors=True)
 
@@ -48,7 +67,7 @@ def _expected_rules(case):
 
 
 def test_every_case_has_exactly_its_findings_and_messages(corpus_run):
-    con, cases, _ = corpus_run
+    con, cases, _, _ = corpus_run
     for case in cases:
         for file_name in case.file_names:
             sid, _, _ = _submission(con, file_name)
@@ -62,7 +81,7 @@ def test_every_case_has_exactly_its_findings_and_messages(corpus_run):
 
 
 def test_bad_files_are_quarantined_and_nothing_of_them_is_loaded(corpus_run):
-    con, cases, summary = corpus_run
+    con, cases, quarantined, _ = corpus_run
     for case in cases:
         blocking = any(rules()[r]["severity"] == "error" for r in _expected_rules(case))
         for file_name in case.file_names:
@@ -73,11 +92,11 @@ def test_bad_files_are_quarantined_and_nothing_of_them_is_loaded(corpus_run):
                     assert school == (None if expected == "none" else expected), f"{case.case_id}: stored as {school}"
             if blocking:
                 assert _loaded_rows(con, sid) == 0, f"{case.case_id}: rows of a quarantined file were loaded"
-                assert file_name in summary.quarantined
+                assert file_name in quarantined
 
 
 def test_messy_but_valid_files_give_the_exact_values(corpus_run):
-    con, cases, _ = corpus_run
+    con, cases, _, _ = corpus_run
     clean = school_values(YEAR)
     checked = 0
     for case in cases:
@@ -95,7 +114,7 @@ def test_messy_but_valid_files_give_the_exact_values(corpus_run):
 
 
 def test_every_school_outside_the_corpus_is_accepted_without_findings(corpus_run):
-    con, cases, _ = corpus_run
+    con, cases, _, _ = corpus_run
     in_corpus = {n for case in cases for n in case.file_names}
     others = con.execute(
         "select file_name, status, warning_count from raw.submissions where data_year = ? order by file_name", [YEAR]
@@ -106,7 +125,58 @@ def test_every_school_outside_the_corpus_is_accepted_without_findings(corpus_run
 
 
 def test_one_school_per_case_and_every_rule_is_catalogued(corpus_run):
-    _, cases, _ = corpus_run
+    _, cases, _, _ = corpus_run
     schools = [case.school_code for case in cases]
     assert len(schools) == len(set(schools))
     assert all(r in rules() for case in cases for r in _expected_rules(case))
+
+
+def test_every_untouched_school_has_exactly_its_values(corpus_run):
+    """What one school sends never costs another anything: every value of every school outside the
+    corpus (the other school named by a file with two identities included) is loaded as sent."""
+    con, cases, _, _ = corpus_run
+    touched = {case.school_code for case in cases}
+    clean = school_values(YEAR)
+    loaded = con.execute(
+        """select s.school_code, v.indicator_code, v.value from raw.submission_values v
+           join raw.submissions s using (submission_id) where s.status = 'accepted'"""
+    ).fetchall()
+    by_school: dict[str, dict[str, float | None]] = {}
+    for school, code, value in loaded:
+        by_school.setdefault(school, {})[code] = value
+    untouched = sorted(set(clean) - touched)
+    assert len(untouched) >= 5
+    for school in untouched:
+        want = {code: (None if v is None else float(v)) for code, v in clean[school].items() if not code.startswith("list:")}
+        got = {code: by_school.get(school, {}).get(code) for code in want}
+        assert got == want, f"{school}: {[c for c in want if got[c] != want[c]]}"
+
+
+def test_every_file_gets_feedback_with_its_real_problems(corpus_run):
+    con, cases, _, folder = corpus_run
+    latest = dict(con.execute("select file_name, school_code from staging.stg_submissions where is_latest").fetchall())
+    checked = 0
+    for case in cases:
+        errors = {r for r in _expected_rules(case) if rules()[r]["severity"] == "error"}
+        for file_name in case.file_names:
+            if file_name not in latest:
+                continue  # a school's earlier file in the same batch (M007): its feedback shows the latest
+            school, checked = latest[file_name], checked + 1
+            path = folder / feedback_file_name(school, file_name, YEAR)
+            assert path.exists(), f"{case.case_id}: no feedback workbook {path.name}"
+            sheet = load_workbook(path)["问题清单"]
+            listed = {row[2] for row in sheet.iter_rows(min_row=3, values_only=True)}
+            assert errors <= listed, f"{case.case_id}: {path.name} lists {listed}, expected {errors}"
+            title = str(sheet["A1"].value)
+            assert "nan" not in title.lower() and "None" not in title, title
+    assert checked >= len(cases)
+
+
+def test_no_cell_of_any_feedback_workbook_is_a_formula(corpus_run):
+    _, _, _, folder = corpus_run
+    workbooks = sorted(folder.glob("*.xlsx"))
+    assert len(workbooks) >= 70
+    for path in workbooks:
+        for ws in load_workbook(path).worksheets:
+            formulas = [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+            assert not formulas, f"{path.name}!{ws.title}: {formulas}"

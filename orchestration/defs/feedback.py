@@ -8,6 +8,7 @@ from orchestration.defs.resources import Warehouse
 from orchestration.reports.feedback import write_year_feedback
 
 FINDINGS_MART = dg.AssetKey(["marts", "fct_submission_findings"])
+SCHOOLS = dg.AssetKey(["marts", "dim_school"])  # the names the workbooks are titled with
 FEEDBACK = dg.AssetKey(["feedback", "school_feedback"])
 
 LATEST_FINDINGS = """
@@ -23,7 +24,7 @@ SCHOOL_NAMES = "select school_code, school_name from marts.dim_school"
 
 @dg.asset(
     key=FEEDBACK,
-    deps=[FINDINGS_MART],
+    deps=[FINDINGS_MART, SCHOOLS],
     partitions_def=data_years,
     group_name="feedback",
     kinds={"excel"},
