@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from orchestration.intake.template import write_workbook
 from orchestration.reports import feedback
 from orchestration.reports.feedback import feedback_file_name, write_feedback_workbook, write_year_feedback
-from orchestration.workbook_text import safe_cell
+from orchestration.workbook_text import safe_cell, unescaped
 
 YEAR = 2025
 NAN = float("nan")
@@ -46,6 +46,11 @@ HOSTILE = ['=HYPERLINK("http://x","y")', "@SUM(A1)", "+1+1", "-2+3", "\t=1+1", "
 )
 def test_safe_cell_escapes_formula_starts_and_control_characters(value, written):
     assert safe_cell(value) == written
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-2", "@A1", "'quoted", "正常文字", "'正常"])
+def test_text_read_back_from_a_returned_workbook_is_as_written(value):
+    assert unescaped(safe_cell(value)) == value
 
 
 @pytest.mark.parametrize("value", [None, 0, -3, 2.5, datetime(2025, 9, 1), True])

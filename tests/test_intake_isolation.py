@@ -95,3 +95,30 @@ def test_a_cell_at_xfd1048576_is_a_finding_and_the_run_completes_under_a_memory_
     assert finding and finding[0][0] == "F006" and "单元格 XFD1048576 远在表格之外" in finding[0][1]
     assert statuses.pop("BJZZ001_2025.xlsx") == "quarantined"
     assert len(statuses) >= 70 and set(statuses.values()) == {"accepted"}
+
+
+def test_a_parser_failure_on_one_file_is_that_files_finding(tmp_path, monkeypatch):
+    """A bug met on one odd file refuses that file whole (F009), with the others loaded."""
+    import duckdb
+
+    from orchestration.intake import batch
+    from orchestration.samples.generator import generate
+
+    generate(tmp_path / "samples", [2025])
+    folder = tmp_path / "2025"
+    folder.mkdir()
+    for code in ("BJZZ001", "BJZZ002", "BJZZ003"):
+        (tmp_path / "samples" / "2025" / f"{code}_2025.xlsx").rename(folder / f"{code}_2025.xlsx")
+    real = batch.parse_submission
+
+    def parse(path, data_year, reading=None):
+        if path.name.startswith("BJZZ002"):
+            raise KeyError("odd cell")
+        return real(path, data_year, reading)
+
+    monkeypatch.setattr(batch, "parse_submission", parse)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    summary = batch.ingest(con, 2025, folder)
+    assert sorted(summary.accepted) == ["BJZZ001_2025.xlsx", "BJZZ003_2025.xlsx"]
+    [(rule, message)] = con.execute("select rule_id, message_zh from raw.submission_findings where file_name = 'BJZZ002_2025.xlsx'").fetchall()
+    assert rule == "F009" and "程序错误（KeyError）" in message

@@ -1,6 +1,7 @@
 """One intake batch: every file in a year's landing folder, parsed, checked and loaded."""
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from pathlib import Path
 
@@ -8,10 +9,12 @@ import duckdb
 
 from orchestration.intake.files import entry_hash, entry_problem, landing_files
 from orchestration.intake.findings import Finding
-from orchestration.intake.isolation import read_isolated
+from orchestration.intake.isolation import failure_finding, read_isolated
 from orchestration.intake.loader import LoadSummary, already_loaded, load, submission_id
 from orchestration.intake.parse import ParsedSubmission, parse_submission
 from orchestration.intake.reader import INFO_SHEET
+
+log = logging.getLogger(__name__)
 
 
 def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> LoadSummary:
@@ -25,13 +28,24 @@ def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> Load
         probes.setdefault(submission_id(data_year, probe), probe)  # the same bytes under a second name are one submission
     new = [p.path for sid, p in probes.items() if sid not in known]
     readings = read_isolated([path for path in new if entry_problem(path) is None])
-    subs = [probe if sid in known else parse_submission(probe.path, data_year, readings.get(probe.path)) for sid, probe in probes.items()]
+    subs = [probe if sid in known else _parse(probe, data_year, readings.get(probe.path)) for sid, probe in probes.items()]
     fresh = [s for s in subs if submission_id(data_year, s) not in known]
     if fresh:
         flag_same_school(fresh)
         check_submissions(fresh, data_year)
         add_yoy_warnings(con, fresh, data_year)
     return load(con, data_year, subs)
+
+
+def _parse(probe: ParsedSubmission, data_year: int, reading) -> ParsedSubmission:
+    """Parsed, or refused whole (F009) when the parser fails on it: never a half-read file, never the
+    end of the batch for the other schools."""
+    try:
+        return parse_submission(probe.path, data_year, reading)
+    except Exception as exc:  # noqa: BLE001 - logged with its traceback; the school gets the finding
+        log.exception("parsing %s failed", probe.path)
+        probe.findings = [failure_finding(probe.path, exc)]
+        return probe
 
 
 def flag_same_school(fresh: list[ParsedSubmission]) -> None:

@@ -20,6 +20,7 @@ from orchestration.intake.loader import insert_all
 from orchestration.intake.isolation import read_isolated
 from orchestration.intake.reader import Sheets
 from orchestration.intake.values import cell_text
+from orchestration.workbook_text import unescaped
 
 EXPLANATION_FOLDER = "explanations"
 SHEET = "预警说明"
@@ -100,7 +101,7 @@ def _read(path: Path, data_year: int, received: datetime, reading: Sheets | Find
         return [({}, Finding("S003", path.name, sheet=SHEET, found="没有找到表头行", expected="表头：" + "、".join(label for label, _ in COLUMNS)))]
     out = []
     for row_no, cells in rows[pos + 1 :]:
-        cell = {key: cell_text(cells[i]) if i < len(cells) else "" for key, i in cols.items()}
+        cell = {key: unescaped(cell_text(cells[i])) if i < len(cells) else "" for key, i in cols.items()}
         if not cell.get("explanation") and not cell.get("explained_by"):
             continue  # a warning the school has not explained (yet)
         record = {

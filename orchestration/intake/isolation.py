@@ -149,6 +149,13 @@ def _read(path: Path) -> Reading:
         return read_or_finding(path)
     except MemoryError:
         return _limit_finding(path, f"读取时所需内存超过 {MEMORY_BYTES >> 30} GB，已中止")
+    except Exception as exc:  # a reader bug on an odd file is that file's finding, not the batch's end
+        log.exception("reading %s failed", path)
+        return failure_finding(path, exc)
+
+
+def failure_finding(path: Path, exc: Exception) -> Finding:
+    return Finding("F009", display_name(path.name), found=f"读取或解析时出现程序错误（{type(exc).__name__}）", expected="采集程序能够读取的 .xlsx 或 .csv 文件")
 
 
 def _lower_limit(kind: int, value: int, replace: bool = False) -> None:
