@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from orchestration.reports.formatting import change_words, display, grouped, round_half_up, scale_for
+from orchestration.reports.formatting import change_words, display, grouped, round_half_up, scale_for, signed
 from orchestration.reports.metrics import Metric
 
 
@@ -55,3 +55,31 @@ def test_rate_changes_in_percentage_points():
 
 def test_unchanged_count_reads_as_flat():
     assert _metric(value=757, prev_value=757, change_abs=0.0).delta(suffix="个") == "持平"
+
+
+@pytest.mark.parametrize("value,decimals,text", [(6.225, 2, "+6.23"), (-6.225, 2, "-6.23"), (-1234, 0, "-1,234"), (248, 0, "+248"), (0.004, 2, "0.00"), (-0.004, 2, "0.00")])
+def test_signed_changes_round_half_up_like_the_prose(value, decimals, text):
+    assert signed(value, decimals) == text
+
+
+def test_table_and_prose_print_one_change_the_same():
+    """A change of 6.225 个百分点 printed "+6.22" in the table and "6.23" in the prose."""
+    from orchestration.reports.render import _change
+
+    row = {"unit": "%", "value": 40.0, "prev_value": 33.775, "change_abs": None, "change_pct": None, "change_pp": 6.225, "change_semantics": "percentage_points"}
+    assert _change(row) == "+6.23 个百分点" and _metric(**row).pp() == "提升 6.23 个百分点"
+    row = {**row, "unit": "人", "change_pp": None, "change_abs": -883.0, "change_pct": -6.225, "change_semantics": "difference"}
+    assert _change(row) == "-883（-6.23%）" and _metric(**row).pct() == "降幅 6.23%"
+
+
+def test_report_page_escapes_what_schools_wrote():
+    """File names and messages of quarantined files come from schools: text, never markup."""
+    from orchestration.reports.render import _env
+
+    hostile = '<img src=x onerror="alert(1)">.xlsx'
+    html = _env().get_template("report_page.html.j2").render(
+        year=2025, chapter="", table_groups=[], table_rows={}, footnotes=["<b>注</b>"], generated_at="",
+        quality={"accepted": 1, "expected": 2, "quarantined": [{"file_name": hostile, "rule_id": "F001", "message_zh": "<script>x</script>"}]},
+    )
+    assert "<img src=x" not in html and "<script>x" not in html and "<b>注" not in html
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;.xlsx" in html and "&lt;script&gt;" in html

@@ -12,6 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
+from orchestration.reports.formatting import grouped  # noqa: E402
+
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
 
@@ -30,7 +32,7 @@ def bar_chart(title: str, labels: list[str], values: list[float], unit: str, dec
     fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=150)
     bars = ax.bar(labels, values, color=["#1f5fa8", "#3f8fd2", "#8cbfe8", "#c9dff2"][: len(values)], width=0.55)
     for bar, value in zip(bars, values):
-        ax.annotate(f"{value:,.{decimals}f}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=10, xytext=(0, 3), textcoords="offset points")
+        ax.annotate(grouped(value, decimals), (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=10, xytext=(0, 3), textcoords="offset points")
     ax.set_title(title, fontsize=12)
     ax.set_ylabel(f"单位：{unit}", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)

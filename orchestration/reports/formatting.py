@@ -37,6 +37,13 @@ def grouped(value: float, decimals: int = 0) -> str:
     return f"{rounded:,.{decimals}f}"
 
 
+def signed(value: float, decimals: int = 0) -> str:
+    """A change for tables, rounded as the prose rounds it: +6.23 for 6.225 (float formatting gives
+    +6.22), -1,234; zero without a sign."""
+    rounded = round_half_up(value, decimals)
+    return f"{rounded:+,.{decimals}f}" if rounded else f"{rounded.copy_abs():,.{decimals}f}"
+
+
 def display(value: float | None, base_unit: str, display_unit: str, decimals: int = 0) -> str:
     """The number as printed in display_unit (without the unit)."""
     if value is None:

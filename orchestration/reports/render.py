@@ -7,10 +7,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from orchestration import catalogue
 from orchestration.reports.charts import bar_chart
-from orchestration.reports.formatting import grouped
+from orchestration.reports.formatting import grouped, signed
 from orchestration.reports.metrics import Metrics
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -19,7 +20,8 @@ RATE_DECIMALS = 2
 
 
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=False, trim_blocks=True)
+    """Autoescaped: file names and messages quoted from school files appear as text, never as markup."""
+    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=True, trim_blocks=True)
 
 
 def _cell(value, unit: str, value_type: str) -> str:
@@ -31,11 +33,11 @@ def _cell(value, unit: str, value_type: str) -> str:
 
 def _change(r: dict) -> str:
     if r["change_semantics"] == "percentage_points":
-        return "—" if pd.isna(r["change_pp"]) else f"{float(r['change_pp']):+.2f} 个百分点"
+        return "—" if pd.isna(r["change_pp"]) else f"{signed(float(r['change_pp']), 2)} 个百分点"
     if pd.isna(r["change_abs"]):
         return "—"
-    pct = "" if pd.isna(r["change_pct"]) else f"（{float(r['change_pct']):+.2f}%）"
-    return f"{float(r['change_abs']):+,.{2 if r['unit'] == '元' else 0}f}{pct}"
+    pct = "" if pd.isna(r["change_pct"]) else f"（{signed(float(r['change_pct']), 2)}%）"
+    return f"{signed(float(r['change_abs']), 2 if r['unit'] == '元' else 0)}{pct}"
 
 
 def _tables(mart: pd.DataFrame, year: int) -> dict[str, list[dict]]:
@@ -109,9 +111,9 @@ def render_chapter1(con: duckdb.DuckDBPyConnection, year: int) -> str:
     env = _env()
     prose = _prose_template(env, year)
     if prose:
-        chapter = env.get_template(prose).render(m=metrics, year=year, charts=_charts(metrics, year))
+        chapter = Markup(env.get_template(prose).render(m=metrics, year=year, charts=_charts(metrics, year)))
     else:
-        chapter = "<h1>一、基本概况</h1><p>本数据年度没有编辑正文模板，以下仅列出数据表。</p>"
+        chapter = Markup("<h1>一、基本概况</h1><p>本数据年度没有编辑正文模板，以下仅列出数据表。</p>")
     return env.get_template("report_page.html.j2").render(
         year=year,
         chapter=chapter,
