@@ -58,7 +58,7 @@ def _run(args) -> int:
     report = settings.output_dir(args.year) / "ch1_overview.html"
     print(f"warehouse: {settings.duckdb_path()}")
     print(f"published: {settings.published_path()}  (analysts: open read-only)")
-    print(f"report:    {report}")
+    print(f"report:    {report}  ({report.with_suffix('.docx').name}, {report.with_suffix('.pdf').name} beside it)")
     return 0
 
 

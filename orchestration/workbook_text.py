@@ -18,8 +18,13 @@ def safe_cell(value: object) -> object:
     """The value to give openpyxl: text escaped (see module doc); numbers, dates and None unchanged."""
     if not isinstance(value, str):
         return value
-    text = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    text = visible_controls(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def visible_controls(text: str) -> str:
+    """Control characters that XML documents (xlsx, docx) cannot hold, shown as \\x00 escapes."""
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def unescaped(text: str) -> str:

@@ -87,7 +87,7 @@ def test_an_open_warning_holds_the_report_back(explained):
     home, school, held, listed, _, _, on_the_row = explained
     checks = {e.check_name: e.passed for e in held.get_asset_check_evaluations()}
     assert checks["warnings_resolved"] is False
-    assert "reports/ch1_overview_html" not in _materialized(held) and "published/warehouse" not in _materialized(held)
+    assert "reports/ch1_overview" not in _materialized(held) and "published/warehouse" not in _materialized(held)
     assert len(listed) == 1  # the feedback workbook lists the warning, ready to be explained
     assert on_the_row == ("explained", "示例数据", "优良率按小数 0.85 填写，即 85%")  # by the file's 填报人
     with read_only(home / "warehouse.duckdb") as con:
@@ -101,7 +101,7 @@ def test_the_explanation_releases_the_warning_and_records_who_and_when(explained
     home, school, _, _, released, _, _ = explained
     checks = {e.check_name: e.passed for e in released.get_asset_check_evaluations()}
     assert checks["warnings_resolved"] is True
-    assert {"reports/ch1_overview_html", "published/warehouse"} <= _materialized(released)
+    assert {"reports/ch1_overview", "published/warehouse"} <= _materialized(released)
     with read_only(home / "published" / "warehouse.duckdb") as con:
         resolution = con.execute(
             "select resolution, resolved_by, resolved_at is not null from marts.fct_submission_findings where school_code = ? and rule_id = 'V004' and is_current",

@@ -2,7 +2,7 @@
 from orchestration.samples.generator import generate
 from tests.pipeline import materialize_year
 
-REPORT = ["reports", "ch1_overview_html"]
+REPORT = ["reports", "ch1_overview"]
 
 
 def test_report_is_not_materialized_when_completeness_is_too_low(tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ from orchestration.publish import publish
     key=["published", "warehouse"],
     # Downstream of every gated mart and of the report: a failed blocking gate skips the publication,
     # so analysts keep the last good copy.
-    deps=[dg.AssetKey(["marts", m]) for m in CHAPTER_MARTS] + [dg.AssetKey(["reports", "ch1_overview_html"])],
+    deps=[dg.AssetKey(["marts", m]) for m in CHAPTER_MARTS] + [dg.AssetKey(["reports", "ch1_overview"])],
     partitions_def=data_years,
     group_name="published",
     kinds={"duckdb"},

@@ -40,16 +40,18 @@ chapter_gates = [quality_gate(mart) for mart in CHAPTER_MARTS]
 
 
 @dg.asset(
-    key=["reports", "ch1_overview_html"],
+    key=["reports", "ch1_overview"],
     # behind the feedback asset's blocking warnings_resolved check: open warnings hold the report back
     deps=[CH1_MART, dg.AssetKey(["feedback", "school_feedback"])],
     partitions_def=data_years,
     group_name="reports",
-    kinds={"html"},
-    description="第一章 基本概况 as self-contained HTML: prose from the editors' template, charts 图 1-1/1-2, tables, footnotes, data-quality appendix.",
+    kinds={"html", "docx", "pdf"},
+    description="第一章 基本概况 from one HTML build in three formats (HTML, Word, PDF): prose from the editors' template, charts 图 1-1/1-2, tables, footnotes, data-quality appendix.",
 )
-def ch1_overview_html(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+def ch1_overview(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    from orchestration.reports.pdf import html_to_pdf
     from orchestration.reports.render import render_chapter1
+    from orchestration.reports.word import html_to_docx
 
     year = int(context.partition_key)
     with warehouse.connect() as con:
@@ -59,4 +61,6 @@ def ch1_overview_html(context: dg.AssetExecutionContext, warehouse: Warehouse) -
     tmp = out.with_suffix(".tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(out)  # readers never see a half-written report
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out)), "bytes": len(html.encode())})
+    docx = html_to_docx(html, out.with_suffix(".docx"))
+    pdf = html_to_pdf(html, out.with_suffix(".pdf"))
+    return dg.MaterializeResult(metadata={"html": dg.MetadataValue.path(str(out)), "docx": dg.MetadataValue.path(str(docx)), "pdf": dg.MetadataValue.path(str(pdf))})

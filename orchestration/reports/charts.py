@@ -5,6 +5,7 @@ import base64
 import io
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 
 import matplotlib
 
@@ -17,9 +18,14 @@ from orchestration.reports.formatting import grouped  # noqa: E402
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
 
+def font_path() -> Path:
+    """The CJK font file shipped in the mplfonts wheel (charts, PDF)."""
+    return Path(str(files("mplfonts") / "fonts" / FONT_FILE))
+
+
 @lru_cache(maxsize=1)
 def cjk_font() -> font_manager.FontProperties:
-    path = files("mplfonts") / "fonts" / FONT_FILE
+    path = font_path()
     font_manager.fontManager.addfont(str(path))
     return font_manager.FontProperties(fname=str(path))
 

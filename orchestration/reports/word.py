@@ -1,0 +1,122 @@
+"""The report as a Word document, from the same HTML build: editors work in Word.
+
+Our report HTML uses a handful of elements (h1–h3, p, figure with a data-URI image and figcaption,
+table, ol/li); each becomes its Word counterpart with Word's own styles, so the navigation pane and a
+table of contents work: headings in Heading 1–3, captions in Caption, tables as Word tables (Table
+Grid), charts as pictures. Text is added as runs, so nothing in it is ever read as markup; control
+characters, which Word's XML cannot hold, are shown as \\x00 escapes.
+"""
+from __future__ import annotations
+
+import base64
+import io
+from html.parser import HTMLParser
+from pathlib import Path
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from orchestration.workbook_text import visible_controls
+
+FONT = "Noto Sans CJK SC"
+BLOCKS = {"h1", "h2", "h3", "p", "figcaption", "li", "title"}
+
+
+class _Blocks(HTMLParser):
+    """The HTML as a list of blocks: (tag, text, attrs) for text blocks, ("img", src), ("table", rows)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple] = []
+        self._text: list[str] | None = None
+        self._tag = ""
+        self._attrs: dict[str, str] = {}
+        self._rows: list[list[tuple[str, str]]] | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("style", "script"):
+            self._skip += 1
+        elif tag == "img" and attrs.get("src", "").startswith("data:image/"):
+            self.blocks.append(("img", attrs["src"]))
+        elif tag == "table":
+            self._rows = []
+        elif tag == "tr" and self._rows is not None:
+            self._rows.append([])
+        elif tag in ("td", "th") and self._rows is not None:
+            self._tag, self._text = tag, []
+        elif tag in BLOCKS:
+            self._tag, self._attrs, self._text = tag, attrs, []
+        elif tag == "br" and self._text is not None:
+            self._text.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script"):
+            self._skip -= 1
+        elif tag in ("td", "th") and self._rows is not None and self._text is not None:
+            self._rows[-1].append((tag, "".join(self._text).strip()))
+            self._text = None
+        elif tag == "table" and self._rows is not None:
+            self.blocks.append(("table", [r for r in self._rows if r]))
+            self._rows = None
+        elif tag == self._tag and self._text is not None and self._rows is None:
+            self.blocks.append((tag, "".join(self._text).strip(), self._attrs))
+            self._text = None
+
+    def handle_data(self, data):
+        if self._text is not None and not self._skip:
+            self._text.append(data)
+
+
+def html_to_docx(html: str, path: Path) -> Path:
+    parser = _Blocks()
+    parser.feed(html)
+    doc = Document()
+    _fonts(doc)
+    for block in parser.blocks:
+        kind = block[0]
+        if kind == "title":
+            doc.core_properties.title = visible_controls(block[1])
+        elif kind in ("h1", "h2", "h3"):
+            doc.add_heading(visible_controls(block[1]), level=int(kind[1]))
+        elif kind == "p":
+            paragraph = doc.add_paragraph()
+            run = paragraph.add_run(visible_controls(block[1]))
+            if "meta" in block[2].get("class", ""):
+                run.font.size = Pt(9)
+            else:
+                paragraph.paragraph_format.first_line_indent = Pt(21)  # two characters, as the reports indent
+        elif kind == "figcaption":
+            doc.add_paragraph(visible_controls(block[1]), style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif kind == "li":
+            doc.add_paragraph(visible_controls(block[1]), style="List Number")
+        elif kind == "img":
+            doc.add_picture(io.BytesIO(base64.b64decode(block[1].split(",", 1)[1])), width=Cm(15))
+            doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif kind == "table":
+            _table(doc, block[1])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    doc.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def _table(doc, rows: list[list[tuple[str, str]]]) -> None:
+    table = doc.add_table(rows=len(rows), cols=max(len(r) for r in rows), style="Table Grid")
+    for r, row in enumerate(rows):
+        for c, (tag, text) in enumerate(row):
+            cell = table.cell(r, c)
+            cell.text = visible_controls(text)
+            if tag == "th":
+                for run in cell.paragraphs[0].runs:
+                    run.font.bold = True
+
+
+def _fonts(doc) -> None:
+    """A CJK font for East Asian text in the styles we use (Word would pick a Latin font's fallback)."""
+    for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption", "List Number"):
+        doc.styles[name].element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
