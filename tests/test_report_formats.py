@@ -82,3 +82,19 @@ def test_hostile_text_stays_text_in_word(tmp_path):
     assert document.paragraphs[1].text == '文件 <img src=x onerror=alert(1)> 与 =HYPERLINK("http://x")'
     assert document.tables[0].cell(1, 0).text == "<script>x</script>\\x07.xlsx"
     assert document.core_properties.title == "报告"
+
+
+def test_word_tables_print_like_the_reports(tmp_path):
+    """Numbers right-aligned, rows never split over a page, the header row repeated on every page."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+
+    html = (
+        "<table><thead><tr><th>指标</th><th>2025 年</th></tr></thead>"
+        '<tr><td>招生总数</td><td class="num">49,528</td></tr><tr><td>专任教师数</td><td class="num">9,797</td></tr></table>'
+    )
+    table = docx.Document(html_to_docx(html, tmp_path / "t.docx")).tables[0]
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
+    assert [table.cell(r, 1).paragraphs[0].alignment for r in (1, 2)] == [WD_ALIGN_PARAGRAPH.RIGHT] * 2
+    assert table.cell(1, 0).paragraphs[0].alignment is None and table.cell(1, 1).text == "49,528"

@@ -15,12 +15,14 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from orchestration.workbook_text import visible_controls
 
 FONT = "Noto Sans CJK SC"
+TABLE_WIDTH_CM = 16  # A4 less Word's default margins
 BLOCKS = {"h1", "h2", "h3", "p", "figcaption", "li", "title"}
 
 
@@ -33,7 +35,7 @@ class _Blocks(HTMLParser):
         self._text: list[str] | None = None
         self._tag = ""
         self._attrs: dict[str, str] = {}
-        self._rows: list[list[tuple[str, str]]] | None = None
+        self._rows: list[list[tuple[str, str, str]]] | None = None  # (tag, text, class) per cell
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
@@ -47,7 +49,7 @@ class _Blocks(HTMLParser):
         elif tag == "tr" and self._rows is not None:
             self._rows.append([])
         elif tag in ("td", "th") and self._rows is not None:
-            self._tag, self._text = tag, []
+            self._tag, self._attrs, self._text = tag, attrs, []
         elif tag in BLOCKS:
             self._tag, self._attrs, self._text = tag, attrs, []
         elif tag == "br" and self._text is not None:
@@ -57,7 +59,7 @@ class _Blocks(HTMLParser):
         if tag in ("style", "script"):
             self._skip -= 1
         elif tag in ("td", "th") and self._rows is not None and self._text is not None:
-            self._rows[-1].append((tag, "".join(self._text).strip()))
+            self._rows[-1].append((tag, "".join(self._text).strip(), self._attrs.get("class", "")))
             self._text = None
         elif tag == "table" and self._rows is not None:
             self.blocks.append(("table", [r for r in self._rows if r]))
@@ -105,15 +107,38 @@ def html_to_docx(html: str, path: Path) -> Path:
     return path
 
 
-def _table(doc, rows: list[list[tuple[str, str]]]) -> None:
-    table = doc.add_table(rows=len(rows), cols=max(len(r) for r in rows), style="Table Grid")
+def _table(doc, rows: list[list[tuple[str, str, str]]]) -> None:
+    """A Word table as the printed reports set them: columns as wide as their longest text (up to a
+    cap), numbers right-aligned, rows never split across pages, the header row repeated on each page."""
+    columns = max(len(r) for r in rows)
+    table = doc.add_table(rows=len(rows), cols=columns, style="Table Grid")
+    table.autofit = False
+    cells = [[row[c] for row in rows[1:] if c < len(row)] or [("td", "", "")] for c in range(columns)]
+    # numbers keep their width; a long name wraps instead (capped); 3 half-ems for the cell's padding
+    headers = [min(_ems(row_text), 8) for _, row_text, _ in rows[0]] + [0] * columns  # a header may wrap to two lines
+    weights = [3 + max([headers[c]] + [_ems(text) if "num" in css.split() else min(_ems(text), 20) for _, text, css in column]) for c, column in enumerate(cells)]
+    widths = [Cm(TABLE_WIDTH_CM * w / sum(weights)) for w in weights]
+    for column, width in zip(table.columns, widths):
+        column.width = width  # the grid, which LibreOffice reads; Word reads the cells'
     for r, row in enumerate(rows):
-        for c, (tag, text) in enumerate(row):
+        row_properties = table.rows[r]._tr.get_or_add_trPr()
+        row_properties.append(OxmlElement("w:cantSplit"))
+        if all(tag == "th" for tag, _, _ in row):
+            row_properties.append(OxmlElement("w:tblHeader"))
+        for c, (tag, text, css) in enumerate(row):
             cell = table.cell(r, c)
-            cell.text = visible_controls(text)
-            if tag == "th":
-                for run in cell.paragraphs[0].runs:
-                    run.font.bold = True
+            cell.width = widths[c]
+            paragraph = cell.paragraphs[0]
+            run = paragraph.add_run(visible_controls(text))
+            run.font.size = Pt(9)
+            run.font.bold = tag == "th"
+            if "num" in css.split():
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _ems(text: str) -> int:
+    """Width in half-ems: a Chinese character takes two, a digit or Latin letter one."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
 
 
 def _fonts(doc) -> None:
