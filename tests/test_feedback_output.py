@@ -19,7 +19,7 @@ NAN = float("nan")
 
 def _finding(school_code, file_name, severity="warning", **extra):
     return {
-        "data_year": YEAR, "school_code": school_code, "school_name": None, "file_name": file_name,
+        "data_year": YEAR, "school_code": school_code, "file_name": file_name,
         "rule_id": "V004", "severity": severity, "title_zh": "数值变化过大", "sheet": "教师队伍", "row_number": 5,
         "cell": "D5", "indicator_code": "teachers", "found": "12", "expected": "10", "message_zh": "专任教师数变化过大",
         "resolution": "open" if severity == "warning" else "must_fix", "resolution_text": None, "resolved_by": None,
@@ -90,7 +90,7 @@ def test_one_school_failing_does_not_stop_the_others(tmp_path, monkeypatch):
         return real(path, title, rows)
 
     monkeypatch.setattr(feedback, "write_feedback_workbook", writer)
-    written, failed = write_year_feedback(files, findings, tmp_path, YEAR)
+    written, failed = write_year_feedback(files, findings, tmp_path, YEAR, {})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["BJZZ001_2025_反馈.xlsx", "BJZZ003_2025_反馈.xlsx"]
     assert [p.name for p in written] == ["BJZZ001_2025_反馈.xlsx", "BJZZ003_2025_反馈.xlsx"]
     assert failed == [{"school_code": "BJZZ002", "file_name": "BJZZ002_2025.xlsx", "error": "ValueError: odd data of BJZZ002"}]
@@ -98,7 +98,7 @@ def test_one_school_failing_does_not_stop_the_others(tmp_path, monkeypatch):
 
 def test_an_illegal_character_no_longer_fails_a_workbook(tmp_path):
     files = [("BJZZ001", "BJZZ001_2025.xlsx")]
-    written, failed = write_year_feedback(files, [_finding("BJZZ001", "BJZZ001_2025.xlsx", found="x\x00y")], tmp_path, YEAR)
+    written, failed = write_year_feedback(files, [_finding("BJZZ001", "BJZZ001_2025.xlsx", found="x\x00y")], tmp_path, YEAR, {})
     assert failed == [] and "x\\x00y" in _text(written[0])
 
 
@@ -107,10 +107,10 @@ def test_a_file_without_school_code_is_told_its_problems(tmp_path, missing):
     empty, other = "empty.xlsx", "BJZZ001_2025.xlsx"
     files = [(None, empty), ("BJZZ001", other)]
     findings = [
-        _finding(missing, empty, "error", rule_id="F001", message_zh="文件「empty.xlsx」无法打开", school_name=NAN),
-        _finding("BJZZ001", other, school_name="北京市商业学校"),
+        _finding(missing, empty, "error", rule_id="F001", message_zh="文件「empty.xlsx」无法打开"),
+        _finding("BJZZ001", other),
     ]
-    written, failed = write_year_feedback(files, findings, tmp_path, YEAR)
+    written, failed = write_year_feedback(files, findings, tmp_path, YEAR, {"BJZZ001": "北京市商业学校"})
     assert failed == []
     path = tmp_path / feedback_file_name(None, empty, YEAR)
     assert path in written and path.name.startswith("未识别学校_empty.xlsx")
@@ -124,8 +124,8 @@ def test_a_file_without_school_code_is_told_its_problems(tmp_path, missing):
 
 def test_unknown_and_clean_schools_are_titled_without_nan(tmp_path):
     files = [("BJZZ999", "BJZZ999_2025.xlsx"), ("BJZZ001", "BJZZ001_2025.xlsx")]
-    findings = [_finding("BJZZ999", "BJZZ999_2025.xlsx", "error", school_name=NAN, rule_id="M001"),
-                _finding("BJZZ999", "BJZZ999_2025.xlsx", "info", school_name=NAN, rule_id="S009", resolution="noted")]
+    findings = [_finding("BJZZ999", "BJZZ999_2025.xlsx", "error", rule_id="M001"),
+                _finding("BJZZ999", "BJZZ999_2025.xlsx", "info", rule_id="S009", resolution="noted")]
     written, _ = write_year_feedback(files, findings, tmp_path, YEAR, school_names={"BJZZ001": "北京市商业学校"})
     unknown = load_workbook(tmp_path / "BJZZ999_2025_反馈.xlsx")
     title = unknown["问题清单"]["A1"].value

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from orchestration import settings
+from orchestration import catalogue, settings
 from orchestration.defs.feedback import FEEDBACK
 from orchestration.defs.resources import default_resources
 from orchestration.definitions import defs
@@ -169,6 +169,8 @@ def test_every_file_gets_feedback_with_its_real_problems(corpus_run):
             assert errors <= listed, f"{case.case_id}: {path.name} lists {listed}, expected {errors}"
             title = str(sheet["A1"].value)
             assert "nan" not in title.lower() and "None" not in title, title
+            if school in catalogue.schools():  # titled with the registry's name (seeds/schools.csv)
+                assert title.startswith(f"{catalogue.schools()[school].name} {YEAR} 年度"), title
     assert checked >= len(cases)
 
 

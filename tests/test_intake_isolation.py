@@ -48,12 +48,14 @@ def test_a_file_that_exhausts_the_reader_costs_only_itself(tmp_path):
 
 
 def test_a_reader_that_hangs_is_stopped(tmp_path, monkeypatch):
-    """A pipe named .xlsx blocks whoever opens it (the landing folder refuses pipes as F005 before
-    reading; here the worker is handed one directly, as the stand-in for a parse that never ends)."""
-    monkeypatch.setattr(isolation, "WALL_SECONDS", 2)
+    """A pipe named .xlsx blocks whoever opens it. read_isolated never hands a pipe to a worker (F005
+    refuses it unread); here the check is switched off so the pipe stands in for a parse that never ends."""
     pipe = tmp_path / "pipe.xlsx"
     os.mkfifo(pipe)
     good = _workbook(tmp_path / "good.xlsx")
+    assert read_isolated([pipe, good]) == {good: {"表": [(1, [1.0])]}}  # the pipe is left out, unopened
+    monkeypatch.setattr(isolation, "WALL_SECONDS", 2)
+    monkeypatch.setattr(isolation, "entry_problem", lambda path: None)
     readings = read_isolated([pipe, good])
     assert readings[pipe].rule_id == "F007" and "读取超过 2 秒" in readings[pipe].message_zh
     assert readings[good] == {"表": [(1, [1.0])]}

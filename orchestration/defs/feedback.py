@@ -12,9 +12,8 @@ SCHOOLS = dg.AssetKey(["marts", "dim_school"])  # the names the workbooks are ti
 FEEDBACK = dg.AssetKey(["feedback", "school_feedback"])
 
 LATEST_FINDINGS = """
-    select f.*, s.school_name
+    select f.*
     from marts.fct_submission_findings f
-    left join marts.dim_school s using (school_code)
     where f.data_year = ? and f.is_latest
     order by f.school_code, f.file_name, f.severity, f.sheet, f.row_number, f.rule_id
 """

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.intake.files import entry_hash, entry_problem, landing_files
+from orchestration.intake.files import entry_hash, landing_files
 from orchestration.intake.findings import Finding
 from orchestration.intake.isolation import failure_finding, read_isolated
 from orchestration.intake.loader import LoadSummary, already_loaded, load, submission_id
@@ -27,7 +27,7 @@ def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> Load
         probe = ParsedSubmission(path=path, file_hash=entry_hash(path))
         probes.setdefault(submission_id(data_year, probe), probe)  # the same bytes under a second name are one submission
     new = [p.path for sid, p in probes.items() if sid not in known]
-    readings = read_isolated([path for path in new if entry_problem(path) is None])
+    readings = read_isolated(new)
     subs = [probe if sid in known else _parse(probe, data_year, readings.get(probe.path)) for sid, probe in probes.items()]
     fresh = [s for s in subs if submission_id(data_year, s) not in known]
     if fresh:

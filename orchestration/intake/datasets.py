@@ -13,7 +13,7 @@ import duckdb
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label
-from orchestration.intake.files import display_name, entry_findings, entry_hash, entry_problem, landing_files
+from orchestration.intake.files import display_name, entry_findings, entry_hash, landing_files
 from orchestration.intake.findings import Finding
 from orchestration.intake.loader import insert_all
 from orchestration.intake.isolation import read_isolated
@@ -124,7 +124,7 @@ def load_datasets(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) 
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     files, rows, quarantined = [], [], {}
     entries = [(path, file_id) for path in landing_files(folder) if (file_id := f"{data_year}-{entry_hash(path)[:20]}") not in known]
-    readings = read_isolated([path for path, _ in entries if entry_problem(path) is None and path.stem in specs()])
+    readings = read_isolated([path for path, _ in entries if path.stem in specs()])
     for path, file_id in entries:
         ds = parse_dataset(path, readings.get(path))
         errors = [f for f in ds.findings if f.severity == "error"]

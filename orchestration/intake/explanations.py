@@ -14,7 +14,7 @@ import duckdb
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label
-from orchestration.intake.files import display_name, entry_findings, entry_hash, entry_problem, landing_files
+from orchestration.intake.files import display_name, entry_findings, entry_hash, landing_files
 from orchestration.intake.findings import Finding, rules
 from orchestration.intake.loader import insert_all
 from orchestration.intake.isolation import read_isolated
@@ -67,7 +67,7 @@ def load_explanations(con: duckdb.DuckDBPyConnection, data_year: int, folder: Pa
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     rows, refused = [], {}
     entries = [(path, digest) for path in landing_files(folder) if (digest := entry_hash(path)) not in known]
-    readings = read_isolated([path for path, _ in entries if path.suffix.lower() == ".xlsx" and entry_problem(path) is None])
+    readings = read_isolated([path for path, _ in entries if path.suffix.lower() == ".xlsx"])
     for path, digest in entries:
         base = {"data_year": data_year, "file_name": display_name(path.name), "file_hash": digest, "loaded_at": now}
         findings, openable = entry_findings(path)

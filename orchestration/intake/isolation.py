@@ -20,7 +20,7 @@ import time
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from orchestration.intake.files import display_name
+from orchestration.intake.files import display_name, entry_problem
 from orchestration.intake.findings import Finding
 from orchestration.intake.reader import Sheets, read_or_finding
 
@@ -29,6 +29,7 @@ CPU_SECONDS = 60  # per file; a template workbook takes about 10 ms
 WALL_SECONDS = 300  # per file, for a worker that waits without using CPU
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 EXPECTED = "Excel 或 WPS 保存的、不超过模板规模的 .xlsx 工作簿"
+OUT_OF_MEMORY = f"读取时所需内存超过 {MEMORY_BYTES >> 30} GB，已中止"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,9 @@ Reading = Sheets | Finding
 
 
 def read_isolated(paths: list[Path]) -> dict[Path, Reading]:
-    """Each path's sheets, or the finding that refuses it; never raises for what a file contains."""
+    """Each path's sheets, or the finding that refuses it; never raises for what a file contains.
+    Entries that must not be opened at all (symlinks, pipes: F005) are left out, unread."""
+    paths = [path for path in paths if entry_problem(path) is None]
     pending = list(paths)
     results: dict[Path, Reading] = {}
     workers: list[_Worker] = []
@@ -121,8 +124,8 @@ def _why(exitcode: int | None) -> str:
         return f"读取超过 {CPU_SECONDS} 秒计算时间，已中止"
     if exitcode == -signal.SIGKILL:
         return f"读取超过 {WALL_SECONDS} 秒，已中止"
-    if exitcode == -signal.SIGABRT:
-        return f"读取时所需内存超过 {MEMORY_BYTES >> 30} GB，已中止"
+    if exitcode == -signal.SIGABRT:  # Rust aborts when an allocation fails
+        return OUT_OF_MEMORY
     return f"读取程序异常退出（退出码 {exitcode}）"
 
 
@@ -148,7 +151,7 @@ def _read(path: Path) -> Reading:
     try:
         return read_or_finding(path)
     except MemoryError:
-        return _limit_finding(path, f"读取时所需内存超过 {MEMORY_BYTES >> 30} GB，已中止")
+        return _limit_finding(path, OUT_OF_MEMORY)
     except Exception as exc:  # a reader bug on an odd file is that file's finding, not the batch's end
         log.exception("reading %s failed", path)
         return failure_finding(path, exc)

@@ -60,7 +60,7 @@ def write_year_feedback(
     findings: list[dict],
     folder: Path,
     data_year: int,
-    school_names: Mapping[str, str] | None = None,
+    school_names: Mapping[str, str],
 ) -> tuple[list[Path], list[dict]]:
     """One workbook per latest file; returns (written paths, failures as {school_code, file_name, error}).
 
@@ -68,14 +68,12 @@ def write_year_feedback(
     matching a missing one: a file nobody could read is told its problems, not "no problems". Each
     workbook is written on its own, so one school's odd data never costs another its feedback.
     """
-    names = {_text(f.get("school_code")): _text(f.get("school_name")) for f in findings if _text(f.get("school_name"))}
-    names.update(school_names or {})
     written, failed = [], []
     for school_code, file_name in files:
         code = _text(school_code)
         try:
             rows = [f for f in findings if f.get("file_name") == file_name and _text(f.get("school_code")) == code]
-            title = feedback_title(code, names.get(code) if code else None, file_name, data_year, rows)
+            title = feedback_title(code, school_names.get(code) if code else None, file_name, data_year, rows)
             written.append(write_feedback_workbook(folder / feedback_file_name(code, file_name, data_year), title, rows))
         except Exception as exc:  # noqa: BLE001 - reported per school by the caller, the others go on
             failed.append({"school_code": code, "file_name": file_name, "error": f"{type(exc).__name__}: {exc}"})
