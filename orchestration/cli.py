@@ -55,10 +55,52 @@ def _run(args) -> int:
         print(f"data year {year}: {'success' if result.success else 'FAILED'} (run {result.run_id})")
         if not result.success:
             return 1
-    report = settings.output_dir(args.year) / "ch1_overview.html"
     print(f"warehouse: {settings.duckdb_path()}")
     print(f"published: {settings.published_path()}  (analysts: open read-only)")
-    print(f"report:    {report}  ({report.with_suffix('.docx').name}, {report.with_suffix('.pdf').name} beside it)")
+    from orchestration.reports.edition import editions
+
+    for edition in editions():
+        if edition.data_year in years:
+            _print_report(edition)
+    return 0
+
+
+def _print_report(edition) -> None:
+    folder = settings.report_dir(edition.edition)
+    print(f"report {edition.edition} ({edition.title}): {folder}")
+    for name in ("annual_report.html", "annual_report.docx", "annual_report.pdf", "data_appendix.csv"):
+        print(f"  {folder / name}")
+
+
+def _report(args) -> int:
+    """Build one edition from the warehouse as it is: the edition's asset, in Dagster, for its data year."""
+    os.environ.setdefault("DAGSTER_HOME", str(settings.home() / "dagster"))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    import dagster as dg
+
+    from orchestration import definitions
+    from orchestration.reports.edition import find
+
+    try:
+        edition = find(args.edition)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    if not settings.duckdb_path().exists():
+        print(f"no warehouse at {settings.duckdb_path()}: run `vocwh run --year {edition.data_year} --with-previous` first", file=sys.stderr)
+        return 2
+    job = definitions.defs.resolve_job_def("annual_report")
+    result = job.execute_in_process(
+        partition_key=str(edition.data_year),
+        instance=dg.DagsterInstance.get(),
+        asset_selection=[dg.AssetKey(["reports", f"annual_report_{edition.series}"])],
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        raise_on_error=False,
+    )
+    if not result.success:
+        print(f"report {edition.edition}: FAILED (run {result.run_id})", file=sys.stderr)
+        return 1
+    _print_report(edition)
     return 0
 
 
@@ -97,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--full-refresh", action="store_true", help="rebuild every data year in dbt, not only the run's year")
     r.add_argument("--executor", choices=["in_process", "multiprocess"], default="in_process", help="run steps in this process or each in its own")
     r.set_defaults(func=_run)
+    e = sub.add_parser("report", help="build one report edition (HTML, Word, PDF, data appendix) from the warehouse")
+    e.add_argument("--edition", required=True, help="the year on the cover (2020, 2023, 2025) or the edition code (000, 001, 003)")
+    e.set_defaults(func=_report)
     args = parser.parse_args(argv)
     return args.func(args) or 0
 

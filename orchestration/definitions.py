@@ -10,7 +10,7 @@ defs = dg.Definitions(
         intake.raw_warning_explanations,
         dbt.warehouse_dbt_models,
         feedback.school_feedback,
-        reports.ch1_overview,
+        *reports.edition_assets(),
         publish.published_warehouse,
     ],
     asset_checks=[intake.no_quarantined_submissions, feedback.warnings_resolved, *reports.chapter_gates],

@@ -29,8 +29,9 @@ def landing_dir(data_year: int | str | None = None) -> Path:
     return base / str(data_year) if data_year is not None else base
 
 
-def output_dir(data_year: int | str) -> Path:
-    return home() / "reports" / str(data_year)
+def report_dir(edition: str) -> Path:
+    """One report edition's files (HTML, Word, PDF, data appendix), by the year on its cover."""
+    return home() / "reports" / str(edition)
 
 
 def feedback_dir(data_year: int | str) -> Path:

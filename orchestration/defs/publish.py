@@ -5,16 +5,17 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.partitions import data_years
-from orchestration.defs.reports import CHAPTER_MARTS
+from orchestration.defs.reports import FACTS, REPORT_INPUTS
 from orchestration.defs.resources import Warehouse
 from orchestration.publish import publish
 
 
 @dg.asset(
     key=["published", "warehouse"],
-    # Downstream of every gated mart and of the report: a failed blocking gate skips the publication,
-    # so analysts keep the last good copy.
-    deps=[dg.AssetKey(["marts", m]) for m in CHAPTER_MARTS] + [dg.AssetKey(["reports", "ch1_overview"])],
+    # Downstream of every gated mart and of the feedback's open-warnings check: a failed blocking check
+    # skips the publication, so analysts keep the last good copy. Not downstream of the reports: a data
+    # year without a report edition publishes all the same.
+    deps=[*REPORT_INPUTS, FACTS, dg.AssetKey(["feedback", "school_feedback"])],
     partitions_def=data_years,
     group_name="published",
     kinds={"duckdb"},

@@ -39,28 +39,54 @@ def quality_gate(mart: str) -> dg.AssetChecksDefinition:
 chapter_gates = [quality_gate(mart) for mart in CHAPTER_MARTS]
 
 
-@dg.asset(
-    key=["reports", "ch1_overview"],
-    # behind the feedback asset's blocking warnings_resolved check: open warnings hold the report back
-    deps=[CH1_MART, dg.AssetKey(["feedback", "school_feedback"])],
-    partitions_def=data_years,
-    group_name="reports",
-    kinds={"html", "docx", "pdf"},
-    description="第一章 基本概况 from one HTML build in three formats (HTML, Word, PDF): prose from the editors' template, charts 图 1-1/1-2, tables, footnotes, data-quality appendix.",
-)
-def ch1_overview(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    from orchestration.reports.pdf import html_to_pdf
-    from orchestration.reports.render import render_chapter1
-    from orchestration.reports.word import html_to_docx
+FACTS = dg.AssetKey(["marts", "fct_report_facts"])
+REPORT_INPUTS = [dg.AssetKey(["marts", m]) for m in (*CHAPTER_MARTS, "mart_ch2_major_structure", "mart_ch2_quality_monitoring", "mart_ch2_reference_lists")]
 
-    year = int(context.partition_key)
-    with warehouse.connect() as con:
-        html = render_chapter1(con, year)
-    out = settings.output_dir(year) / "ch1_overview.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out)  # readers never see a half-written report
-    docx = html_to_docx(html, out.with_suffix(".docx"))
-    pdf = html_to_pdf(html, out.with_suffix(".pdf"))
-    return dg.MaterializeResult(metadata={"html": dg.MetadataValue.path(str(out)), "docx": dg.MetadataValue.path(str(docx)), "pdf": dg.MetadataValue.path(str(pdf))})
+
+def edition_asset(series: str) -> dg.AssetsDefinition:
+    """The annual report of one series (高职, 中职, combined) for a data year, if an edition of that
+    series exists for the year (seeds/report_editions.csv): HTML, Word, PDF and the data appendix CSV."""
+
+    @dg.asset(
+        key=["reports", f"annual_report_{series}"],
+        # behind the chapter marts' gates and the feedback asset's blocking warnings_resolved check
+        deps=[*REPORT_INPUTS, FACTS, dg.AssetKey(["feedback", "school_feedback"])],
+        partitions_def=data_years,
+        group_name="reports",
+        kinds={"html", "docx", "pdf"},
+        output_required=False,
+        description=f"Annual report, series {series}: every chapter of the edition (seeds/report_editions.csv) from the editors' templates, "
+        "numbered tables and figures, data appendix (every number and its source) — HTML, Word, PDF and CSV from one build. "
+        "The edition fails, and nothing is written, when its text holds a numeral no mart row or fact backs, or names a metric, "
+        "fact, table or figure that does not exist (the failure lists every sentence).",
+    )
+    def _edition(context: dg.AssetExecutionContext, warehouse: Warehouse):
+        from orchestration.reports.build import EditionCheckFailed, build_edition
+        from orchestration.reports.edition import for_series
+
+        edition = for_series(series, int(context.partition_key))
+        if edition is None:
+            context.log.info(f"no {series} report edition for data year {context.partition_key} (seeds/report_editions.csv)")
+            return
+        try:
+            with warehouse.connect() as con:
+                built = build_edition(con, edition, settings.report_dir(edition.edition))
+        except EditionCheckFailed as failed:
+            raise dg.Failure(description=str(failed), metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in failed.problems))}) from None
+        numbers = built.rendered.numbers
+        yield dg.MaterializeResult(
+            metadata={
+                "edition": f"{edition.edition} ({edition.code}) {edition.title}",
+                **{kind: dg.MetadataValue.path(str(path)) for kind, path in built.files.items()},
+                "numbers": len(numbers),
+                "facts": sum(n.source_kind == "事实" for n in numbers),
+            }
+        )
+
+    return _edition
+
+
+def edition_assets() -> list[dg.AssetsDefinition]:
+    from orchestration.reports.edition import series
+
+    return [edition_asset(name) for name in series()]

@@ -30,19 +30,40 @@ def cjk_font() -> font_manager.FontProperties:
     return font_manager.FontProperties(fname=str(path))
 
 
-def bar_chart(title: str, labels: list[str], values: list[float], unit: str, decimals: int = 0) -> str:
-    """A bar chart as a base64 PNG data URI, value labels on the bars."""
+PALETTE = ["#1f5fa8", "#3f8fd2", "#8cbfe8", "#c9dff2", "#e39b3b", "#7a9a3a", "#a05195", "#d45087"]
+
+
+def chart(kind: str, title: str, labels: list[str], values: list[float], unit: str, decimals: int = 0) -> str:
+    """A chart as a base64 PNG data URI: bar, barh (long labels), pie (shares) or line (a series over
+    years); Chinese title, the unit on the value axis, every value labelled as the tables print it."""
     font = cjk_font()
     plt.rcParams["font.family"] = font.get_name()
     plt.rcParams["axes.unicode_minus"] = False
-    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=150)
-    bars = ax.bar(labels, values, color=["#1f5fa8", "#3f8fd2", "#8cbfe8", "#c9dff2"][: len(values)], width=0.55)
-    for bar, value in zip(bars, values):
-        ax.annotate(grouped(value, decimals), (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=10, xytext=(0, 3), textcoords="offset points")
+    height = 3.6 if kind != "barh" else max(2.4, 0.42 * len(values) + 1.2)
+    fig, ax = plt.subplots(figsize=(6.4, height), dpi=150)
+    text = [grouped(v, decimals) for v in values]
+    if kind == "pie":
+        ax.pie(values, labels=[f"{label}\n{t}{unit}" for label, t in zip(labels, text)], colors=PALETTE[: len(values)], startangle=90, counterclock=False,
+               wedgeprops={"linewidth": 1, "edgecolor": "white"}, textprops={"fontsize": 9})
+        ax.axis("equal")
+    elif kind == "line":
+        ax.plot(labels, values, marker="o", color=PALETTE[0])
+        for x, y, t in zip(labels, values, text):
+            ax.annotate(t, (x, y), ha="center", va="bottom", fontsize=9, xytext=(0, 5), textcoords="offset points")
+        ax.set_ylabel(f"单位：{unit}", fontsize=10)
+    elif kind == "barh":
+        bars = ax.barh(labels[::-1], values[::-1], color=PALETTE[0], height=0.6)
+        ax.bar_label(bars, labels=text[::-1], padding=3, fontsize=9)
+        ax.set_xlabel(f"单位：{unit}", fontsize=10)
+        ax.margins(x=0.15)
+    else:
+        bars = ax.bar(labels, values, color=(PALETTE * 2)[: len(values)], width=0.55)
+        ax.bar_label(bars, labels=text, padding=3, fontsize=10)
+        ax.set_ylabel(f"单位：{unit}", fontsize=10)
+        ax.margins(y=0.15)
     ax.set_title(title, fontsize=12)
-    ax.set_ylabel(f"单位：{unit}", fontsize=10)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.margins(y=0.15)
+    if kind != "pie":
+        ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

@@ -1,69 +1,106 @@
-"""Metrics by name for report templates: prose and tables read the same mart rows."""
+"""What the editors' templates call: m('enrol_total', '职业院校合计').v('万人', 2), f('backbone_majors_batch2').v().
+
+Every number they print goes through Sources (traced, one formatting path); the words around a change
+(增加 / 减少 / 持平, 个百分点) are chosen here from the sign, so the text never contradicts the number.
+"""
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from markupsafe import Markup
 
-import pandas as pd
-
-from orchestration.reports.formatting import change_words, display, number
+from orchestration.reports.formatting import change_words
+from orchestration.reports.sources import Sources, clean
 
 
-def _clean(x):
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
-
-
-@dataclass
 class Metric:
-    row: dict
+    def __init__(self, row: dict, sources: Sources):
+        self.row, self._s = row, sources
 
     @property
     def unit(self) -> str:
         return self.row["unit"]
 
-    def v(self, unit: str | None = None, decimals: int = 0) -> str:
-        return display(_clean(self.row["value"]), self.unit, unit or self.unit, decimals)
-
-    def prev(self, unit: str | None = None, decimals: int = 0) -> str:
-        return display(_clean(self.row["prev_value"]), self.unit, unit or self.unit, decimals)
-
-    def delta(self, unit: str | None = None, decimals: int = 0, up: str = "增加", down: str = "减少", suffix: str = "") -> str:
-        """'增加 248 人' / '减少 491 人' / '持平' in display units."""
-        verb, size = change_words(_clean(self.row["change_abs"]), up, down)
-        return verb if not size else f"{verb} {display(size, self.unit, unit or self.unit, decimals)} {suffix}".rstrip()
-
-    def pct(self, decimals: int = 2, up: str = "增幅", down: str = "降幅") -> str:
-        verb, size = change_words(_clean(self.row["change_pct"]), up, down)
-        return verb if not size else f"{verb} {number(size, decimals)}%"
-
-    def pp(self, decimals: int = 2, up: str = "提升", down: str = "下降") -> str:
-        verb, size = change_words(_clean(self.row["change_pp"]), up, down)
-        return verb if not size else f"{verb} {number(size, decimals)} 个百分点"
+    @property
+    def name(self) -> str:
+        return self.row["indicator_name"]
 
     @property
     def missing(self) -> int:
         return int(self.row["schools_expected"] - self.row["schools_reporting"])
 
+    @property
+    def reported(self) -> bool:
+        return clean(self.row["value"]) is not None
 
-class Metrics:
-    """Lookup of one mart's rows for one data year; remembers which metrics a text used (for footnotes)."""
+    def v(self, unit: str | None = None, decimals: int = 0) -> Markup:
+        return self._s.metric_number(self.row, "value", unit or "", decimals)
 
-    def __init__(self, mart: pd.DataFrame, data_year: int):
-        rows = mart[mart["data_year"] == data_year].to_dict("records")
-        self.data_year = data_year
-        self._rows = {(r["indicator_code"], r["group_name"]): r for r in rows}
-        self.used: dict[tuple[str, str], Metric] = {}
+    def prev(self, unit: str | None = None, decimals: int = 0) -> Markup:
+        return self._s.metric_number(self.row, "prev_value", unit or "", decimals)
 
-    def __call__(self, code: str, group: str) -> Metric:
-        key = (code, group)
-        if key not in self._rows:
-            raise KeyError(f"no metric {code} for {group} in {self.data_year}")
-        metric = self.used[key] = Metric(self._rows[key])
-        return metric
+    def _words(self, measure: str, up: str, down: str, unit: str, decimals: int, suffix: str) -> Markup:
+        verb, size = change_words(clean(self.row[measure]), up, down)
+        if size is None:
+            return self._s.trace.problem(f"{self.name}没有上一年度数据，不能写变化")
+        if not size:
+            return Markup(verb)
+        number = self._s.metric_number(self.row, measure, unit, decimals, magnitude=True)
+        gap = "" if suffix in ("", "%") else " "  # 增幅 6.22% but 增加 248 人
+        return Markup("{} {}{}{}").format(verb, number, gap, suffix)
 
-    def footnotes(self) -> list[str]:
-        notes = []
-        for (code, group), m in self.used.items():
-            if m.missing > 0:
-                notes.append(f"{m.row['indicator_name']}（{group}）：共 {m.missing} 所学校未填报该项数据，数据为 {int(m.row['schools_reporting'])} 所学校合计。")
-        return sorted(set(notes))
+    def delta(self, unit: str | None = None, decimals: int = 0, up: str = "增加", down: str = "减少", suffix: str = "") -> Markup:
+        """'增加 248 人' / '减少 491 人' / '持平', in display units."""
+        return self._words("change_abs", up, down, unit or "", decimals, suffix)
+
+    def pct(self, decimals: int = 2, up: str = "增幅", down: str = "降幅") -> Markup:
+        return self._words("change_pct", up, down, "", decimals, "%")
+
+    def pp(self, decimals: int = 2, up: str = "提升", down: str = "下降") -> Markup:
+        return self._words("change_pp", up, down, "", decimals, "个百分点")
+
+
+class Fact:
+    def __init__(self, row: dict, sources: Sources):
+        self.row, self._s = row, sources
+
+    @property
+    def unit(self) -> str:
+        return self.row["unit"] or ""
+
+    @property
+    def statement(self) -> str:
+        return self.row["statement"]
+
+    def v(self, unit: str | None = None, decimals: int | None = None) -> Markup:
+        return self._s.fact_number(self.row, unit or "", decimals)
+
+
+class Missing:
+    """Stands for an unknown metric or fact: every method prints the recorded problem."""
+
+    def __init__(self, shown: Markup):
+        self._shown = shown
+        self.unit = self.name = self.statement = ""
+        self.missing = 0
+        self.reported = False
+
+    def __getattr__(self, _name):
+        return lambda *args, **kwargs: self._shown
+
+
+class Lookup:
+    """m() and f() for one edition's templates."""
+
+    def __init__(self, sources: Sources):
+        self._s = sources
+
+    def m(self, code: str, group: str, at: int = 0) -> Metric | Missing:
+        row = self._s.metric_row(code, group, at)
+        if row is None:
+            return Missing(self._s.trace.problem(f"没有指标 {code}（{group}，{self._s.data_year + at} 年）"))
+        return Metric(row, self._s)
+
+    def f(self, code: str) -> Fact | Missing:
+        row = self._s.fact_row(code)
+        if row is None:
+            return Missing(self._s.trace.problem(f"事实登记册中没有 {self._s.data_year} 年的事实 {code}"))
+        return Fact(row, self._s)

@@ -1,22 +1,26 @@
-"""Render chapter 一 from the marts: prose template, charts, tables, footnotes and data-quality appendix."""
+"""One renderer for every report edition: chapters in the edition's order, the editors' text of each
+chapter with its numbered tables and figures, the data appendix (every number and its source) and the
+data-quality appendix. Nothing here knows a chapter: the edition seeds and templates do.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
-import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from orchestration import catalogue
-from orchestration.reports.charts import bar_chart
-from orchestration.reports.formatting import grouped, signed
-from orchestration.reports.metrics import Metrics
+from orchestration.reports import numerals
+from orchestration.reports.charts import chart
+from orchestration.reports.edition import TEMPLATES, Chapter, Edition
+from orchestration.reports.formatting import scale_for
+from orchestration.reports.metrics import Lookup
+from orchestration.reports.sources import Sources, clean, parse
+from orchestration.reports.tables import render_table
+from orchestration.reports.trace import Trace, Traced
 
-TEMPLATES = Path(__file__).parent / "templates"
-TABLE_GROUPS = ("职业院校合计", "高职", "中职")
-RATE_DECIMALS = 2
+BODY_START, BODY_END = "<main>", "</main>"
 
 
 def _env() -> Environment:
@@ -24,37 +28,108 @@ def _env() -> Environment:
     return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=True, trim_blocks=True)
 
 
-def _cell(value, unit: str, value_type: str) -> str:
-    if pd.isna(value):
-        return "—"
-    fractional = value_type in ("rate", "per_student", "ratio") or unit == "元"
-    return grouped(value, RATE_DECIMALS if fractional else 0)
+@dataclass
+class Rendered:
+    edition: Edition
+    html: str
+    numbers: list[Traced]
+    problems: list[str] = field(default_factory=list)  # unknown metrics/facts/tables, untraced numerals
+
+    @property
+    def body(self) -> str:
+        return self.html[self.html.index(BODY_START) : self.html.index(BODY_END)]
 
 
-def _change(r: dict) -> str:
-    if r["change_semantics"] == "percentage_points":
-        return "—" if pd.isna(r["change_pp"]) else f"{signed(float(r['change_pp']), 2)} 个百分点"
-    if pd.isna(r["change_abs"]):
-        return "—"
-    pct = "" if pd.isna(r["change_pct"]) else f"（{signed(float(r['change_pct']), 2)}%）"
-    return f"{signed(float(r['change_abs']), 2 if r['unit'] == '元' else 0)}{pct}"
+class _Chapter:
+    """table() and figure() for one chapter's template; remembers what the text placed."""
+
+    def __init__(self, chapter: Chapter, edition: Edition, sources: Sources):
+        self.chapter, self.edition, self.sources = chapter, edition, sources
+        self.placed: set[str] = set()
+
+    def table(self, table_id: str) -> Markup:
+        spec = self.edition.tables.get(table_id)
+        if spec is None or spec.chapter_code != self.chapter.code:
+            return self.sources.trace.problem(f"本章没有{table_id}（seeds/editions/{self.edition.layout}/tables.csv）")
+        self.placed.add(table_id)
+        return render_table(spec, self.edition, self.sources)
+
+    def figure(self, figure_id: str) -> Markup:
+        spec = self.edition.figures.get(figure_id)
+        if spec is None or spec.chapter_code != self.chapter.code:
+            return self.sources.trace.problem(f"本章没有{figure_id}（seeds/editions/{self.edition.layout}/figures.csv）")
+        self.placed.add(figure_id)
+        trace = self.sources.trace
+        trace.where = f"{self.chapter.title} · {figure_id}"
+        labels, values = [], []
+        for label, spec_text in spec.items:
+            value = self._value(spec_text, spec.unit)
+            if value is not None:
+                self.sources.number(spec_text, spec.unit, spec.decimals)  # traced: the figure's data are in the appendix
+                labels.append(self.edition.words(label))
+                values.append(value)
+        trace.where = self.chapter.title
+        caption = self.edition.words(spec.caption)
+        if not values:
+            return Markup('<p class="missing">{}：没有数据</p>').format(caption)
+        title = caption.split(" ", 2)[-1] if caption.startswith(figure_id) else caption
+        src = chart(spec.chart, title, labels, values, spec.unit, spec.decimals)
+        return Markup('<figure><img alt="{}" src="{}"><figcaption>{}（单位：{}）</figcaption></figure>\n').format(figure_id, src, caption, spec.unit)
+
+    def _value(self, text: str, unit: str) -> float | None:
+        try:
+            src = parse(text)
+        except ValueError as exc:
+            self.sources.trace.problem(str(exc))
+            return None
+        if src.kind == "f":
+            row = self.sources.fact_row(src.code)
+            return None if row is None else float(row["value"]) / (scale_for(row["unit"], unit) if row["unit"] and unit != row["unit"] else 1)
+        row = self.sources.metric_row(src.code, src.group, src.offset)
+        value = None if row is None else clean(row[src.measure])
+        if row is None:
+            self.sources.trace.problem(f"没有指标 {src.code}（{src.group}）")
+        return None if value is None else value / (scale_for(row["unit"], unit) if src.measure not in ("change_pct", "change_pp") else 1)
+
+    def rest(self) -> Markup:
+        """Numbered tables and figures of the chapter the text did not place: at its end, in order."""
+        out = Markup("")
+        for figure_id, spec in self.edition.figures.items():
+            if spec.chapter_code == self.chapter.code and figure_id not in self.placed:
+                out += self.figure(figure_id)
+        for table_id, spec in self.edition.tables.items():
+            if spec.chapter_code == self.chapter.code and table_id not in self.placed:
+                out += self.table(table_id)
+        return out
 
 
-def _tables(mart: pd.DataFrame, year: int) -> dict[str, list[dict]]:
-    rows = mart[(mart["data_year"] == year) & mart["group_name"].isin(TABLE_GROUPS)].sort_values(["official_table", "table_row"])
-    out: dict[str, list[dict]] = {g: [] for g in TABLE_GROUPS}
-    for r in rows.to_dict("records"):
-        out[r["group_name"]].append(
-            {
-                "name": r["indicator_name"],
-                "unit": r["unit"],
-                "prev": _cell(r["prev_value"], r["unit"], r["value_type"]),
-                "value": _cell(r["value"], r["unit"], r["value_type"]),
-                "change": _change(r),
-                "completeness": f"{int(r['schools_reporting'])}/{int(r['schools_expected'])}",
-            }
-        )
-    return out
+def render_edition(con: duckdb.DuckDBPyConnection, edition: Edition) -> Rendered:
+    trace = Trace()
+    sources = Sources(con, edition.data_year, trace)
+    lookup = Lookup(sources)
+    env = _env()
+    chapters = []
+    for chapter in edition.chapters:
+        trace.where = chapter.title
+        ctx = _Chapter(chapter, edition, sources)
+        name = f"{edition.template_dir}/{chapter.code}.html.j2"
+        if name in env.list_templates():
+            text = env.get_template(name).render(
+                m=lookup.m, f=lookup.f, table=ctx.table, figure=ctx.figure, year=edition.data_year, prev=edition.data_year - 1, edition=edition
+            )
+        else:
+            text = trace.problem(f"没有本章的正文模板 {name}")
+        chapters.append({"title": chapter.title, "code": chapter.code, "text": Markup(text) + ctx.rest()})
+    html = env.get_template("edition_page.html.j2").render(
+        edition=edition,
+        chapters=chapters,
+        numbers=trace.numbers,
+        quality=_quality(con, edition.data_year),
+        generated_at=datetime.now().strftime("%Y-%m-%d %H:%M"),
+    )
+    rendered = Rendered(edition, html, trace.numbers, list(trace.problems))
+    rendered.problems += [str(u) for u in numerals.untraced(rendered.body)]
+    return rendered
 
 
 def _quality(con: duckdb.DuckDBPyConnection, year: int) -> dict:
@@ -78,48 +153,3 @@ def _quality(con: duckdb.DuckDBPyConnection, year: int) -> dict:
         [year],
     ).df()
     return {"accepted": accepted, "expected": expected, "quarantined": quarantined.to_dict("records")}
-
-
-def _prose_template(env: Environment, year: int) -> str | None:
-    """Editors' prose follows one report's structure: ch1_overview_<template version>.html.j2."""
-    versions = {catalogue.template_version_for(year, level) for level in catalogue.LEVELS} - {None}
-    names = [f"ch1_overview_{v}.html.j2" for v in sorted(versions, reverse=True)]
-    return next((n for n in names if n in env.list_templates()), None)
-
-
-def _charts(m: Metrics, year: int) -> dict[str, str]:
-    return {
-        "schools": bar_chart(
-            f"图 1-1 {year} 年北京市各类职业院校数量",
-            ["高职院校", "中专学校", "职业高中"],
-            [float(m("school_count", g).row["value"]) for g in ("高职", "中专", "职业高中")],
-            "所",
-        ),
-        "students": bar_chart(
-            f"图 1-2 {year} 年北京职业院校各类学历教育在校生数",
-            ["全日制专科", "全日制本科", "全日制中职"],
-            [float(m(code, g).v("万人", 4)) for code, g in (("students_associate_ft", "高职"), ("students_bachelor_ft", "高职"), ("students_secondary_ft", "中职"))],
-            "万人",
-            decimals=2,
-        ),
-    }
-
-
-def render_chapter1(con: duckdb.DuckDBPyConnection, year: int) -> str:
-    mart = con.execute("select * from marts.mart_ch1_indicators").df()
-    metrics = Metrics(mart, year)
-    env = _env()
-    prose = _prose_template(env, year)
-    if prose:
-        chapter = Markup(env.get_template(prose).render(m=metrics, year=year, charts=_charts(metrics, year)))
-    else:
-        chapter = Markup("<h1>一、基本概况</h1><p>本数据年度没有编辑正文模板，以下仅列出数据表。</p>")
-    return env.get_template("report_page.html.j2").render(
-        year=year,
-        chapter=chapter,
-        table_groups=[g for g, rows in _tables(mart, year).items() if rows],
-        table_rows=_tables(mart, year),
-        footnotes=metrics.footnotes(),
-        quality=_quality(con, year),
-        generated_at=datetime.now().strftime("%Y-%m-%d %H:%M"),
-    )

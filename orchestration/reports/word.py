@@ -83,11 +83,21 @@ def html_to_docx(html: str, path: Path) -> Path:
         if kind == "title":
             doc.core_properties.title = visible_controls(block[1])
         elif kind in ("h1", "h2", "h3"):
-            doc.add_heading(visible_controls(block[1]), level=int(kind[1]))
+            heading = doc.add_heading(visible_controls(block[1]), level=int(kind[1]))
+            if kind == "h1":
+                heading.paragraph_format.page_break_before = True  # each chapter on a new page
         elif kind == "p":
+            classes = block[2].get("class", "").split()
+            if "caption" in classes:  # a numbered table's caption, above it as the reports set it
+                doc.add_paragraph(visible_controls(block[1]), style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
+                continue
             paragraph = doc.add_paragraph()
             run = paragraph.add_run(visible_controls(block[1]))
-            if "meta" in block[2].get("class", ""):
+            if "title" in classes:
+                run.font.size, run.font.bold = Pt(20), True
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                _contents(doc)
+            elif classes:  # meta lines and table notes
                 run.font.size = Pt(9)
             else:
                 paragraph.paragraph_format.first_line_indent = Pt(21)  # two characters, as the reports indent
@@ -134,6 +144,17 @@ def _table(doc, rows: list[list[tuple[str, str, str]]]) -> None:
             run.font.bold = tag == "th"
             if "num" in css.split():
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _contents(doc) -> None:
+    """A table of contents over Heading 1–3: a TOC field, which Word fills when the document opens."""
+    doc.add_paragraph().add_run("目录").font.bold = True
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), 'TOC \\o "1-3" \\h \\z \\u')
+    doc.add_paragraph()._p.append(field)
+    update = OxmlElement("w:updateFields")  # asks Word to fill the field on opening
+    update.set(qn("w:val"), "true")
+    doc.settings.element.append(update)
 
 
 def _ems(text: str) -> int:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from orchestration import catalogue
+from orchestration.settings import SEEDS_DIR
 from orchestration.intake.findings import rules
 from orchestration.intake.template import write_csv, write_dataset_workbook, write_workbook
 from orchestration.samples.explanations import write_sample_explanations
@@ -245,12 +246,12 @@ def _attached_class_schools(schools, count: int = 13):
 
 
 def _datasets(out_dir: Path, year: int) -> list[Path]:
-    """The commission's reference datasets of the year, as published (seeds/sample/datasets/)."""
+    """The commission's reference datasets of the year, as published: seeds/sample/datasets/<code>_<year>.csv."""
     from orchestration.intake.datasets import COMMISSION_FOLDER, specs
 
     written = []
-    for code, spec in sorted(specs().items()):
-        if int(spec["data_year"]) == year:
+    for code in sorted(specs()):
+        if (SEEDS_DIR / "sample" / "datasets" / f"{code}_{year}.csv").exists():
             records = catalogue.read_seed(f"sample/datasets/{code}_{year}")
             written.append(write_dataset_workbook(out_dir / str(year) / COMMISSION_FOLDER / f"{code}.xlsx", code, year, records))
     return written

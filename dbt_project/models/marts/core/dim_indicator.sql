@@ -6,6 +6,7 @@ select
     unit,
     level,
     chapter,
+    chapter_code,
     official_table,
     table_row,
     value_type,

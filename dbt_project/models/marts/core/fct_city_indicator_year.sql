@@ -4,7 +4,7 @@
 with groups as (
     select
         g.*,
-        i.name_zh, i.unit, i.value_type, i.aggregation, i.required, i.chapter, i.official_table,
+        i.name_zh, i.unit, i.value_type, i.aggregation, i.required, i.chapter, i.chapter_code, i.official_table,
         i.table_row, i.change_semantics
     from {{ ref('int_group_indicator_values') }} as g
     inner join {{ ref('dim_indicator') }} as i on i.indicator_code = g.indicator_code
@@ -18,6 +18,7 @@ select
     cur.indicator_code,
     cur.name_zh as indicator_name,
     cur.chapter,
+    cur.chapter_code,
     cur.unit,
     cur.value_type,
     cur.aggregation,

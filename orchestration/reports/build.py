@@ -1,0 +1,70 @@
+"""One build of an edition: render once, check every numeral, then write HTML, Word, PDF and the data
+appendix CSV into var/reports/<edition>/ — all of them or, when the check fails, none.
+"""
+from __future__ import annotations
+
+import csv
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.reports.edition import Edition
+from orchestration.reports.render import Rendered, render_edition
+from orchestration.workbook_text import safe_cell
+
+APPENDIX_COLUMNS = {
+    "ref": "编号", "where": "位置", "text": "数字", "display_unit": "单位", "source_kind": "来源", "relation": "来源表",
+    "source_key": "来源行", "data_year": "数据年度", "value": "原值", "unit": "原值单位", "reporting": "填报/应报", "note": "说明",
+}
+
+
+class EditionCheckFailed(Exception):
+    """The rendered text holds numbers no mart row or fact backs, or names what does not exist."""
+
+    def __init__(self, edition: Edition, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{edition.title}：{len(problems)} 处问题，报告未发布\n" + "\n".join(f"- {p}" for p in problems))
+
+
+@dataclass
+class Built:
+    rendered: Rendered
+    files: dict[str, Path]
+
+
+def build_edition(con: duckdb.DuckDBPyConnection, edition: Edition, out_dir: Path) -> Built:
+    from orchestration.reports.pdf import html_to_pdf
+    from orchestration.reports.word import html_to_docx
+
+    rendered = render_edition(con, edition)
+    if rendered.problems:
+        raise EditionCheckFailed(edition, rendered.problems)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    # written side by side in a fresh folder, then swapped in: readers never see a mix of two builds
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        (work / "annual_report.html").write_text(rendered.html, encoding="utf-8")
+        html_to_docx(rendered.html, work / "annual_report.docx")
+        html_to_pdf(rendered.html, work / "annual_report.pdf")
+        write_appendix(rendered, work / "data_appendix.csv")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        work.rename(out_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    names = {"html": "annual_report.html", "docx": "annual_report.docx", "pdf": "annual_report.pdf", "csv": "data_appendix.csv"}
+    return Built(rendered, {k: out_dir / v for k, v in names.items()})
+
+
+def write_appendix(rendered: Rendered, path: Path) -> Path:
+    """The data appendix as CSV (UTF-8 with BOM, so Excel reads the Chinese); text cells made safe."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(APPENDIX_COLUMNS.values())
+        for row in rendered.numbers:
+            values = vars(row)
+            writer.writerow([safe_cell(values[k]) if isinstance(values[k], str) else values[k] for k in APPENDIX_COLUMNS])
+    return path

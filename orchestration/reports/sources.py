@@ -1,0 +1,143 @@
+"""What a report can print: city figures (marts.fct_city_indicator_year, of which the chapter marts are
+cuts), facts of the commission's facts register (marts.fct_report_facts) and rows of other marts.
+
+A source is written as text in the edition seeds:
+    m:<indicator_code>:<group>[:<measure>[:<year offset>]]   e.g. m:enrol_total:职业院校合计:change_pct
+    f:<fact_code>
+measure is a column of fct_city_indicator_year (value, prev_value, change_abs, change_pct, change_pp),
+the year offset counts back from the edition's data year (-1 = the year before).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from orchestration.reports.formatting import display, grouped, scale_for, signed
+from orchestration.reports.trace import Trace
+
+CITY = "marts.fct_city_indicator_year"
+FACTS = "marts.fct_report_facts"
+MEASURES = ("value", "prev_value", "change_abs", "change_pct", "change_pp")
+CHANGES = ("change_abs", "change_pct", "change_pp")
+
+
+def clean(x):
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA else x
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str  # m | f
+    code: str
+    group: str = ""
+    measure: str = "value"
+    offset: int = 0
+
+
+def parse(text: str) -> Source:
+    parts = text.split(":")
+    if parts[0] == "f" and len(parts) == 2:
+        return Source("f", parts[1])
+    if parts[0] == "m" and 3 <= len(parts) <= 5:
+        measure = parts[3] if len(parts) > 3 and parts[3] else "value"
+        if measure not in MEASURES:
+            raise ValueError(f"unknown measure {measure!r} in source {text!r} (one of {', '.join(MEASURES)})")
+        return Source("m", parts[1], parts[2], measure, int(parts[4]) if len(parts) > 4 else 0)
+    raise ValueError(f"source {text!r} is neither m:<indicator>:<group>[:<measure>[:<offset>]] nor f:<fact>")
+
+
+class Sources:
+    """One read of the marts a report needs; lookups by source; every printed number traced."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, data_year: int, trace: Trace):
+        self.con, self.data_year, self.trace = con, data_year, trace
+        city = con.execute(f"select * from {CITY}").df()
+        self.city = {(int(r["data_year"]), r["group_name"], r["indicator_code"]): r for r in city.to_dict("records")}
+        facts = con.execute(f"select * from {FACTS}").df()
+        self.facts = {(int(r["data_year"]), r["fact_code"]): r for r in facts.to_dict("records")}
+
+    def metric_row(self, code: str, group: str, offset: int = 0) -> dict | None:
+        return self.city.get((self.data_year + offset, group, code))
+
+    def fact_row(self, code: str) -> dict | None:
+        return self.facts.get((self.data_year, code))
+
+    def number(self, spec: str, display_unit: str = "", decimals: int = 0, table: bool = False, magnitude: bool = False):
+        """The number a source names, printed (thousands separators and signs in tables) and traced."""
+        try:
+            src = parse(spec)
+        except ValueError as exc:
+            return self.trace.problem(str(exc))
+        if src.kind == "f":
+            row = self.fact_row(src.code)
+            if row is None:
+                return self.trace.problem(f"事实登记册中没有 {self.data_year} 年的事实 {src.code}")
+            return self.fact_number(row, display_unit, decimals, table)
+        row = self.metric_row(src.code, src.group, src.offset)
+        if row is None:
+            return self.trace.problem(f"没有指标 {src.code}（{src.group}，{self.data_year + src.offset} 年）")
+        return self.metric_number(row, src.measure, display_unit, decimals, table, magnitude)
+
+    def metric_number(self, row: dict, measure: str, display_unit: str = "", decimals: int = 0, table: bool = False, magnitude: bool = False):
+        value = clean(row[measure])
+        unit = "%" if measure == "change_pct" else ("个百分点" if measure == "change_pp" else row["unit"])
+        shown_unit = display_unit or (row["unit"] if measure not in ("change_pct", "change_pp") else unit)
+        if value is None:
+            text = "—"
+        else:
+            v = abs(value) if magnitude else value
+            scaled = v / scale_for(row["unit"], shown_unit) if measure not in ("change_pct", "change_pp") else v
+            if table and measure in CHANGES:
+                text = signed(scaled, decimals)
+            elif table:
+                text = grouped(scaled, decimals)
+            else:
+                text = display(scaled, shown_unit, shown_unit, decimals)
+        year = int(row["data_year"]) - (1 if measure == "prev_value" else 0)
+        if text == "—":
+            return text
+        return self.trace.mark(
+            text,
+            source_kind="指标",
+            relation=CITY,
+            source_key=f"{row['indicator_code']} · {row['group_name']} · {int(row['data_year'])} · {measure}",
+            data_year=year,
+            value=value,
+            unit=unit if measure in ("change_pct", "change_pp") else row["unit"],
+            display_unit=shown_unit,
+            reporting=f"{int(row['schools_reporting'])}/{int(row['schools_expected'])}",
+            note=row["indicator_name"],
+        )
+
+    def fact_number(self, row: dict, display_unit: str = "", decimals: int | None = None, table: bool = False):
+        value = float(row["value"])
+        shown_unit = display_unit or row["unit"]
+        scaled = value / scale_for(row["unit"], shown_unit) if row["unit"] and shown_unit != row["unit"] else value
+        if decimals is None:  # as entered: a fact keeps the precision it was published with
+            decimals = int(row["decimals"])
+        text = grouped(scaled, decimals) if table else display(scaled, shown_unit, shown_unit, decimals)
+        return self.trace.mark(
+            text,
+            source_kind="事实",
+            relation=FACTS,
+            source_key=row["fact_code"],
+            data_year=int(row["data_year"]),
+            value=value,
+            unit=row["unit"] or "",
+            display_unit=shown_unit or "",
+            reporting="",
+            note=f"{row['source_document']}（{row['source_date']}，{row['entered_by']}录入）",
+        )
+
+    def row_number(self, relation: str, key: str, value, unit: str, decimals: int, year: int):
+        """A number from one row of another mart (list tables)."""
+        value = clean(value)
+        if value is None:
+            return "—"
+        return self.trace.mark(
+            grouped(float(value), decimals), source_kind="数据集", relation=relation, source_key=key, data_year=year,
+            value=float(value), unit=unit, display_unit=unit, reporting="", note="",
+        )

@@ -1,0 +1,98 @@
+"""Numbered tables (表 N-M) as the edition seeds lay them out.
+
+grid: every cell names its source (seeds/editions/<layout>/table_cells.csv): indicator tables, with
+      years or levels as columns, or transposed.
+rows: one printed row per row of a mart (list tables: textbooks per school, enrolment plans, shares
+      by major): `source` is the relation, `filter` is `column=value;…;@order=column`, `columns` is
+      `column=header[:decimals]|…` (`#` numbers the rows).
+Completeness footnotes follow each table: "注：N 所学校未填报…".
+"""
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup
+
+from orchestration.reports.edition import Edition, Table
+from orchestration.reports.sources import Sources
+
+NAME = re.compile(r"^[a-z_][a-z0-9_.]*$")
+
+
+def render_table(table: Table, edition: Edition, sources: Sources) -> Markup:
+    sources.trace.where = f"{sources.trace.where.split(' · ')[0]} · {table.table_id}"
+    before = len(sources.trace.numbers)
+    header, body = (_grid if table.kind == "grid" else _rows)(table, edition, sources)
+    notes = _completeness(sources, before) + ([edition.words(table.note)] if table.note else [])
+    html = Markup('<p class="caption table-caption">{}</p>\n<table class="report" data-table="{}">\n<thead><tr>{}</tr></thead>\n').format(
+        edition.words(table.caption), table.table_id, Markup("").join(Markup("<th>{}</th>").format(h) for h in header)
+    )
+    for label, cells in body:
+        first = Markup('<td class="seq">{}</td>') if table.columns.startswith("#=") else Markup("<td>{}</td>")
+        row = first.format(label) + Markup("").join(Markup('<td class="num">{}</td>').format(c) for c in cells)
+        html += Markup("<tr>{}</tr>\n").format(row)
+    html += Markup("</table>\n")
+    for note in notes:
+        html += Markup('<p class="note">注：{}</p>\n').format(note)
+    return html
+
+
+def _grid(table: Table, edition: Edition, sources: Sources):
+    columns = sorted({(c.column_order, edition.words(c.column_label)) for c in table.cells})
+    rows: dict[int, tuple[str, dict[int, Markup | str]]] = {}
+    for c in table.cells:
+        label, cells = rows.setdefault(c.row_order, (edition.words(c.row_label), {}))
+        cells[c.column_order] = sources.number(c.source, c.display_unit, c.decimals, table=True) if c.source else "—"
+    header = [table.stub or "指标"] + [label for _, label in columns]
+    body = [(label, [cells.get(order, "—") for order, _ in columns]) for _, (label, cells) in sorted(rows.items())]
+    return header, body
+
+
+def _rows(table: Table, edition: Edition, sources: Sources):
+    relation = table.source
+    if not all(NAME.match(part) for part in relation.split(".")):
+        raise ValueError(f"{table.table_id}: source {relation!r} is not a relation name")
+    where, params, order = ["data_year = ?"], [edition.data_year], "1"
+    for part in filter(None, table.filter.split(";")):
+        key, value = part.split("=", 1)
+        if key == "@order":
+            order = value
+        else:
+            where.append(f"{key} = ?")
+            params.append(value)
+    frame = sources.con.execute(f"select * from {relation} where {' and '.join(where)} order by {order}", params).df()
+    specs = [part.split("=", 1) for part in table.columns.split("|")]
+    header = [spec[1].split(":")[0] for spec in specs]
+    body = []
+    for n, r in enumerate(frame.to_dict("records"), 1):
+        cells = []
+        for column, spec in specs:
+            head, *fmt = spec.split(":")
+            if column == "#":
+                cells.append(str(n))
+            elif fmt:
+                key = f"{r.get('dataset_code', relation)} · {edition.data_year} · {r.get('row_key', n)} · {column}"
+                cells.append(sources.row_number(relation, key, r[column], "", int(fmt[0]), edition.data_year))
+            else:
+                cells.append("" if r[column] is None else str(r[column]))
+        body.append((cells[0], cells[1:]))
+    return header, body
+
+
+def _completeness(sources: Sources, since: int) -> list[Markup]:
+    """One note per indicator and group of the table that fewer schools reported than expected."""
+    seen, notes = set(), []
+    for n in list(sources.trace.numbers[since:]):
+        if not n.reporting:
+            continue
+        reporting, expected = (int(x) for x in n.reporting.split("/"))
+        code, group, year = n.source_key.split(" · ")[:3]
+        if reporting >= expected or (code, group, year) in seen:
+            continue
+        seen.add((code, group, year))
+        key = f"{code} · {group} · {year}"
+        count = dict(source_kind="指标", relation=n.relation, data_year=int(year), value=None, unit="所", display_unit="所", reporting=n.reporting, note=n.note)
+        missing = sources.trace.mark(str(expected - reporting), source_key=f"{key} · schools_expected - schools_reporting", **count)
+        counted = sources.trace.mark(str(reporting), source_key=f"{key} · schools_reporting", **count)
+        notes.append(Markup("{} 所学校未填报「{}」（{}），表中数据为 {} 所学校合计。").format(missing, n.note, group, counted))
+    return notes
