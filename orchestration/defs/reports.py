@@ -40,6 +40,7 @@ chapter_gates = [quality_gate(mart) for mart in CHAPTER_MARTS]
 
 
 FACTS = dg.AssetKey(["marts", "fct_report_facts"])
+DATASET_ROWS = dg.AssetKey(["marts", "fct_reference_dataset_rows"])
 REPORT_INPUTS = [dg.AssetKey(["marts", m]) for m in (*CHAPTER_MARTS, "mart_ch2_major_structure", "mart_ch2_quality_monitoring", "mart_ch2_reference_lists")]
 
 
@@ -50,7 +51,7 @@ def edition_asset(series: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["reports", f"annual_report_{series}"],
         # behind the chapter marts' gates and the feedback asset's blocking warnings_resolved check
-        deps=[*REPORT_INPUTS, FACTS, dg.AssetKey(["feedback", "school_feedback"])],
+        deps=[*REPORT_INPUTS, FACTS, DATASET_ROWS, dg.AssetKey(["feedback", "school_feedback"])],
         partitions_def=data_years,
         group_name="reports",
         kinds={"html", "docx", "pdf"},

@@ -4,7 +4,8 @@ grid: every cell names its source (seeds/editions/<layout>/table_cells.csv): ind
       years or levels as columns, or transposed.
 rows: one printed row per row of a mart (list tables: textbooks per school, enrolment plans, shares
       by major): `source` is the relation, `filter` is `column=value;…;@order=column`, `columns` is
-      `column=header[:decimals]|…` (`#` numbers the rows).
+      `column=header[:decimals]|…` (`#` numbers the rows); source dataset:<code> lists a commission
+      dataset's records in workbook order.
 Completeness footnotes follow each table: "注：N 所学校未填报…".
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ from orchestration.reports.edition import Edition, Table
 from orchestration.reports.sources import Sources
 
 NAME = re.compile(r"^[a-z_][a-z0-9_.]*$")
+DATASET_ROWS = "marts.fct_reference_dataset_rows"
 
 
 def render_table(table: Table, edition: Edition, sources: Sources) -> Markup:
@@ -48,8 +50,16 @@ def _grid(table: Table, edition: Edition, sources: Sources):
     return header, body
 
 
-def _rows(table: Table, edition: Edition, sources: Sources):
+def _frame(table: Table, edition: Edition, sources: Sources):
+    """The rows a list table prints: a mart's rows, or a commission dataset's records (dataset:<code>)."""
     relation = table.source
+    if relation.startswith("dataset:"):
+        relation, params = DATASET_ROWS, [table.source.split(":", 1)[1], edition.data_year]
+        long = sources.con.execute(f"select * from {relation} where dataset_code = ? and data_year = ?", params).df()
+        wide = long.assign(value=long["value_text"].where(long["value_text"].notna(), long["value_number"]))
+        frame = wide.pivot(index="row_number", columns="column_name", values="value").reset_index().sort_values("row_number")
+        frame["dataset_code"] = params[0]
+        return relation, frame.astype(object).where(frame.notna(), None)
     if not all(NAME.match(part) for part in relation.split(".")):
         raise ValueError(f"{table.table_id}: source {relation!r} is not a relation name")
     where, params, order = ["data_year = ?"], [edition.data_year], "1"
@@ -60,7 +70,11 @@ def _rows(table: Table, edition: Edition, sources: Sources):
         else:
             where.append(f"{key} = ?")
             params.append(value)
-    frame = sources.con.execute(f"select * from {relation} where {' and '.join(where)} order by {order}", params).df()
+    return relation, sources.con.execute(f"select * from {relation} where {' and '.join(where)} order by {order}", params).df()
+
+
+def _rows(table: Table, edition: Edition, sources: Sources):
+    relation, frame = _frame(table, edition, sources)
     specs = [part.split("=", 1) for part in table.columns.split("|")]
     header = [spec[1].split(":")[0] for spec in specs]
     body = []
@@ -71,7 +85,7 @@ def _rows(table: Table, edition: Edition, sources: Sources):
             if column == "#":
                 cells.append(str(n))
             elif fmt:
-                key = f"{r.get('dataset_code', relation)} · {edition.data_year} · {r.get('row_key', n)} · {column}"
+                key = f"{r.get('dataset_code', relation)} · {edition.data_year} · {r.get('row_key', r.get('row_number', n))} · {column}"
                 cells.append(sources.row_number(relation, key, r[column], "", int(fmt[0]), edition.data_year))
             else:
                 cells.append("" if r[column] is None else str(r[column]))
