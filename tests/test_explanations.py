@@ -6,7 +6,7 @@ Another school does the same but says why in the row's 说明 column: its warnin
 填报人 in the same run.
 The school fills in 学校说明 / 说明人 in the workbook's 预警说明 sheet, adds an "explanation" of an
 error for good measure, and returns it: the warning is released (who and when recorded), the
-error's explanation is refused (E001), and the report and the published copy are produced.
+error's explanation is refused (E001), the report step runs and the published copy is produced.
 """
 import shutil
 
@@ -45,6 +45,15 @@ def _write_fraction(path, note=None):
 
 def _materialized(result):
     return {"/".join(m.asset_key.path) for m in result.get_asset_materialization_events()}
+
+
+REPORT_STEP = "reports__annual_report_combined"
+
+
+def _report_ran(result) -> bool:
+    """The report step was not held back. Whether the edition then builds is its own business: with
+    only this one data year loaded it has no previous year to compare with, and says so."""
+    return REPORT_STEP in {e.step_key for e in result.all_events if e.is_step_success or e.is_step_failure}
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +96,7 @@ def test_an_open_warning_holds_the_report_back(explained):
     home, school, held, listed, _, _, on_the_row = explained
     checks = {e.check_name: e.passed for e in held.get_asset_check_evaluations()}
     assert checks["warnings_resolved"] is False
-    assert "reports/ch1_overview" not in _materialized(held) and "published/warehouse" not in _materialized(held)
+    assert not _report_ran(held) and "published/warehouse" not in _materialized(held)
     assert len(listed) == 1  # the feedback workbook lists the warning, ready to be explained
     assert on_the_row == ("explained", "示例数据", "优良率按小数 0.85 填写，即 85%")  # by the file's 填报人
     with read_only(home / "warehouse.duckdb") as con:
@@ -101,7 +110,7 @@ def test_the_explanation_releases_the_warning_and_records_who_and_when(explained
     home, school, _, _, released, _, _ = explained
     checks = {e.check_name: e.passed for e in released.get_asset_check_evaluations()}
     assert checks["warnings_resolved"] is True
-    assert {"reports/ch1_overview", "published/warehouse"} <= _materialized(released)
+    assert _report_ran(released) and "published/warehouse" in _materialized(released)
     with read_only(home / "published" / "warehouse.duckdb") as con:
         resolution = con.execute(
             "select resolution, resolved_by, resolved_at is not null from marts.fct_submission_findings where school_code = ? and rule_id = 'V004' and is_current",

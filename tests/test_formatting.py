@@ -4,7 +4,11 @@ from decimal import Decimal
 import pytest
 
 from orchestration.reports.formatting import change_words, display, grouped, round_half_up, scale_for, signed
+import re
+
 from orchestration.reports.metrics import Metric
+from orchestration.reports.sources import Sources
+from orchestration.reports.trace import Trace
 
 
 @pytest.mark.parametrize(
@@ -37,9 +41,29 @@ def test_change_words():
     assert change_words(0) == ("持平", 0.0)
 
 
+def _sources() -> Sources:
+    """Sources without a warehouse: enough to print and trace the rows a test hands over."""
+    sources = Sources.__new__(Sources)
+    sources.trace, sources.data_year = Trace(), 2025
+    return sources
+
+
+BASE = {"data_year": 2025, "indicator_code": "x", "indicator_name": "x", "group_name": "中职", "unit": "人", "value": 0, "prev_value": 0,
+        "change_abs": None, "change_pct": None, "change_pp": None, "schools_reporting": 1, "schools_expected": 1}
+
+
+class _Text(Metric):
+    """A metric whose printed words are compared as text (the traced numbers' spans taken out)."""
+
+    def __getattribute__(self, name):
+        attr = super().__getattribute__(name)
+        if name in ("v", "prev", "delta", "pct", "pp"):
+            return lambda *a, **k: re.sub(r"<[^>]+>", "", str(attr(*a, **k)))
+        return attr
+
+
 def _metric(**row):
-    base = {"unit": "人", "value": 0, "prev_value": 0, "change_abs": None, "change_pct": None, "change_pp": None, "schools_reporting": 1, "schools_expected": 1}
-    return Metric({**base, **row})
+    return _Text({**BASE, **row}, _sources())
 
 
 def test_count_changes_as_difference_and_percent():
@@ -64,22 +88,24 @@ def test_signed_changes_round_half_up_like_the_prose(value, decimals, text):
 
 def test_table_and_prose_print_one_change_the_same():
     """A change of 6.225 个百分点 printed "+6.22" in the table and "6.23" in the prose."""
-    from orchestration.reports.render import _change
-
-    row = {"unit": "%", "value": 40.0, "prev_value": 33.775, "change_abs": None, "change_pct": None, "change_pp": 6.225, "change_semantics": "percentage_points"}
-    assert _change(row) == "+6.23 个百分点" and _metric(**row).pp() == "提升 6.23 个百分点"
-    row = {**row, "unit": "人", "change_pp": None, "change_abs": -883.0, "change_pct": -6.225, "change_semantics": "difference"}
-    assert _change(row) == "-883（-6.23%）" and _metric(**row).pct() == "降幅 6.23%"
+    row = {**BASE, "unit": "%", "value": 40.0, "prev_value": 33.775, "change_pp": 6.225}
+    sources = _sources()
+    assert str(sources.metric_number(row, "change_pp", "", 2, table=True)).endswith(">+6.23</span>")
+    assert _metric(**row).pp() == "提升 6.23 个百分点"
+    row = {**row, "unit": "人", "change_pp": None, "change_abs": -883.0, "change_pct": -6.225}
+    assert str(sources.metric_number(row, "change_pct", "", 2, table=True)).endswith(">-6.23</span>") and _metric(**row).pct() == "降幅 6.23%"
+    assert [n.source_key for n in sources.trace.numbers] == ["x · 中职 · 2025 · change_pp", "x · 中职 · 2025 · change_pct"]
 
 
 def test_report_page_escapes_what_schools_wrote():
     """File names and messages of quarantined files come from schools: text, never markup."""
+    from orchestration.reports.edition import find
     from orchestration.reports.render import _env
 
     hostile = '<img src=x onerror="alert(1)">.xlsx'
-    html = _env().get_template("report_page.html.j2").render(
-        year=2025, chapter="", table_groups=[], table_rows={}, footnotes=["<b>注</b>"], generated_at="",
+    html = _env().get_template("edition_page.html.j2").render(
+        edition=find("2025"), chapters=[{"title": "一、基本概况", "code": "ch1", "text": ""}], numbers=[], generated_at="",
         quality={"accepted": 1, "expected": 2, "quarantined": [{"file_name": hostile, "rule_id": "F001", "message_zh": "<script>x</script>"}]},
     )
-    assert "<img src=x" not in html and "<script>x" not in html and "<b>注" not in html
+    assert "<img src=x" not in html and "<script>x" not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;.xlsx" in html and "&lt;script&gt;" in html

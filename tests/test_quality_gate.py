@@ -1,8 +1,8 @@
-"""The blocking GX gate on the chapter 一 mart stops the report when the numbers are not fit to publish."""
+"""The blocking GX gate on the chapter 一 mart stops the report edition when the numbers are not fit to publish."""
 from orchestration.samples.generator import generate
 from tests.pipeline import materialize_year
 
-REPORT = ["reports", "ch1_overview"]
+REPORT = ["reports", "annual_report_combined"]
 
 
 def test_report_is_not_materialized_when_completeness_is_too_low(tmp_path, monkeypatch):
@@ -19,4 +19,4 @@ def test_report_is_not_materialized_when_completeness_is_too_low(tmp_path, monke
     materialized = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
     assert ("marts", "mart_ch1_indicators") in materialized
     assert tuple(REPORT) not in materialized
-    assert not (tmp_path / "reports" / "2025" / "ch1_overview.html").exists()
+    assert not (tmp_path / "reports" / "2025").exists()

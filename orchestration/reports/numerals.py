@@ -43,9 +43,9 @@ class _Text(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.blocks: list[tuple[str, str]] = []  # (heading it is under, text)
+        self.blocks: list[tuple[str, str, str]] = []  # (heading it is under, text, text with skipped parts blanked)
         self._stack: list[tuple[str, bool]] = []
-        self._text: list[str] | None = None
+        self._text: list[tuple[str, str]] | None = None
         self._heading = ""
 
     def _skipping(self) -> bool:
@@ -64,19 +64,17 @@ class _Text(HTMLParser):
         while self._stack:
             open_tag, _ = self._stack.pop()
             if self._text is not None and len(self._stack) < self._block[1]:
-                text = " ".join("".join(self._text).split())
+                text = "".join(shown for shown, _ in self._text).replace("\n", " ")
                 if self._block[0] in ("h1", "h2", "h3"):
-                    self._heading = text
-                self.blocks.append((self._heading, text))
+                    self._heading = text.strip()
+                self.blocks.append((self._heading, text, "".join(masked for _, masked in self._text).replace("\n", " ")))
                 self._text = None
             if open_tag == tag:
                 break
 
     def handle_data(self, data):
-        if self._text is not None and not self._skipping():
-            self._text.append(data)
-        elif self._text is not None:
-            self._text.append("\u3000")  # a traced number: keeps neighbours apart
+        if self._text is not None:  # a traced number is blanked, same length: the sentence is cut from the text as printed
+            self._text.append((data, "\u3000" * len(data) if self._skipping() else data))
 
 
 def terms() -> list[str]:
@@ -89,8 +87,8 @@ def untraced(body_html: str) -> list[Untraced]:
     parser.feed(body_html)
     allowed = re.compile("|".join(ALLOWED + [re.escape(t) for t in terms()]))
     out = []
-    for heading, text in parser.blocks:
-        masked = allowed.sub(lambda m: "\u3000" * len(m.group()), text)
+    for heading, text, masked in parser.blocks:
+        masked = allowed.sub(lambda m: "\u3000" * len(m.group()), masked)
         for match in re.finditer(r"\d+(?:[.,]\d+)*", masked):
             out.append(Untraced(match.group(), _sentence(text, match.start()), heading))
     return out
