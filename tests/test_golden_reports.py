@@ -33,7 +33,7 @@ CITY_ROWS = [
     r
     for r in ROWS
     if r["indicator_code"]
-    and not r["indicator_code"].startswith("dataset:")
+    and not r["indicator_code"].startswith(("dataset:", "fact:"))
     and r["measure"] not in SCHOOL_LEVEL_MEASURES | {"share"}
     and r["group_name"] != "首钢工学院"
     and not r["note"].startswith("Not yet built:")
@@ -139,7 +139,26 @@ def test_printed_reference_dataset_cell(reference, row):
     assert problem is None, f"{where}: {problem}"
 
 
+FACT_ROWS = [r for r in ROWS if r["indicator_code"].startswith("fact:")]
+
+
+@pytest.fixture(scope="module")
+def facts(built_warehouse):
+    with read_only(settings.duckdb_path()) as con:
+        return {(y, code): value for y, code, value in con.execute("select data_year, fact_code, value from marts.fct_report_facts").fetchall()}
+
+
+@pytest.mark.parametrize("row", FACT_ROWS, ids=_id)
+def test_printed_fact(facts, row):
+    """Figures no school submits (awards, projects, plans) come from the commission's facts register."""
+    key = (int(row["data_year"]), row["indicator_code"].split(":", 1)[1])
+    where = f"{row['file']} line {row['line']}「{row['indicator_zh']}」 printed {row['printed_value']}{row['printed_unit']}"
+    assert key in facts, f"{where}: no fact {key[1]} for {key[0]} in marts.fct_report_facts"
+    problem = check_figure(facts[key], row)
+    assert problem is None, f"{where}: {problem}"
+
+
 def test_every_row_is_checked_or_explained():
     for r in ROWS:
-        if r not in CITY_ROWS and r not in SHARE_ROWS and r not in DATASET_ROWS:
+        if r not in CITY_ROWS and r not in SHARE_ROWS and r not in DATASET_ROWS and r not in FACT_ROWS:
             assert r["note"], f"{r['file']} line {r['line']}: skipped without a note"

@@ -1,5 +1,6 @@
 """What a report can print: city figures (marts.fct_city_indicator_year, of which the chapter marts are
-cuts), facts of the commission's facts register (marts.fct_report_facts) and rows of other marts.
+cuts; a school's own figure where the group is a school's name, marts.fct_school_indicator), facts of
+the commission's facts register (marts.fct_report_facts) and rows of other marts.
 
 A source is written as text in the edition seeds:
     m:<indicator_code>:<group>[:<measure>[:<year offset>]]   e.g. m:enrol_total:职业院校合计:change_pct
@@ -19,6 +20,7 @@ from orchestration.reports.formatting import display, grouped, scale_for, signed
 from orchestration.reports.trace import Trace
 
 CITY = "marts.fct_city_indicator_year"
+SCHOOL = "marts.fct_school_indicator"
 FACTS = "marts.fct_report_facts"
 MEASURES = ("value", "prev_value", "change_abs", "change_pct", "change_pp")
 CHANGES = ("change_abs", "change_pct", "change_pp")
@@ -56,6 +58,15 @@ class Sources:
         self.con, self.data_year, self.trace = con, data_year, trace
         city = con.execute(f"select * from {CITY}").df()
         self.city = {(int(r["data_year"]), r["group_name"], r["indicator_code"]): r for r in city.to_dict("records")}
+        schools = con.execute(
+            f"""select s.data_year, s.school_name as group_name, s.indicator_code, s.indicator_name, s.unit, s.value, p.value as prev_value,
+                       1 as schools_reporting, 1 as schools_expected, '{SCHOOL}' as relation
+                from {SCHOOL} s left join {SCHOOL} p
+                  on p.school_code = s.school_code and p.indicator_code = s.indicator_code and p.data_year = s.data_year - 1"""
+        ).df()
+        for r in schools.to_dict("records"):
+            r.update(change_abs=None, change_pct=None, change_pp=None)  # a school's changes: issue of the school reports
+            self.city.setdefault((int(r["data_year"]), r["group_name"], r["indicator_code"]), r)
         facts = con.execute(f"select * from {FACTS}").df()
         self.facts = {(int(r["data_year"]), r["fact_code"]): r for r in facts.to_dict("records")}
 
@@ -102,7 +113,7 @@ class Sources:
         return self.trace.mark(
             text,
             source_kind="指标",
-            relation=CITY,
+            relation=row.get("relation", CITY),
             source_key=f"{row['indicator_code']} · {row['group_name']} · {int(row['data_year'])} · {measure}",
             data_year=year,
             value=value,
