@@ -151,7 +151,9 @@ def facts(built_warehouse):
 @pytest.mark.parametrize("row", FACT_ROWS, ids=_id)
 def test_printed_fact(facts, row):
     """Figures no school submits (awards, projects, plans) come from the commission's facts register."""
-    key = (int(row["data_year"]), row["indicator_code"].split(":", 1)[1])
+    code, year = row["indicator_code"].split(":", 1)[1], int(row["data_year"])
+    # a previous-year figure sits in the register of the edition's data year
+    key = (year, code) if (year, code) in facts else (year + 1, code)
     where = f"{row['file']} line {row['line']}「{row['indicator_zh']}」 printed {row['printed_value']}{row['printed_unit']}"
     assert key in facts, f"{where}: no fact {key[1]} for {key[0]} in marts.fct_report_facts"
     problem = check_figure(facts[key], row)

@@ -3,6 +3,8 @@ Word's own styles, the PDF carries extractable text in an embedded CJK font, and
 stays text in every format."""
 from html.parser import HTMLParser
 
+import pytest
+
 import docx
 from pdfminer.high_level import extract_text
 from pdfminer.pdfdocument import PDFDocument
@@ -11,15 +13,15 @@ from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 
 from orchestration import settings
+from orchestration.reports.edition import editions, find
 from orchestration.reports.word import html_to_docx
 
-HEADINGS = ("一、基本概况", "（一）办学规模", "（二）教师队伍", "（三）基本办学资源条件", "附录 数据质量")
-
-
 class _Cells(HTMLParser):
+    """Every table's cells and every text paragraph of a report page, as a reader sees them."""
+
     def __init__(self):
         super().__init__()
-        self.tables, self._cell = [], None
+        self.tables, self.paragraphs, self._cell, self._p = [], [], None, None
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
@@ -28,42 +30,61 @@ class _Cells(HTMLParser):
             self.tables[-1].append([])
         elif tag in ("td", "th"):
             self._cell = []
+        elif tag == "p":
+            self._p = []
 
     def handle_endtag(self, tag):
         if tag in ("td", "th"):
             self.tables[-1][-1].append("".join(self._cell).strip())
             self._cell = None
+        elif tag == "p" and self._p is not None:
+            self.paragraphs.append("".join(self._p).strip())
+            self._p = None
 
     def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
+        for part in (self._cell, self._p):
+            if part is not None:
+                part.append(data)
 
 
-def _outputs():
-    base = settings.output_dir(2025) / "ch1_overview.html"
+EDITIONS = [e.edition for e in editions()]
+
+
+def _outputs(edition: str):
+    base = settings.report_dir(edition) / "annual_report.html"
     return base, base.with_suffix(".docx"), base.with_suffix(".pdf")
 
 
-def test_word_file_has_the_htmls_headings_tables_and_charts(built_warehouse):
-    html, word, _ = _outputs()
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_word_file_has_the_htmls_chapters_tables_and_charts(built_warehouse, edition):
+    html, word, _ = _outputs(edition)
     document = docx.Document(word)
     headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert ("Heading 1", "一、基本概况") in headings and all(any(text == h for _, text in headings) for h in HEADINGS)
-    captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
-    assert captions[:2] == ["图 1-1 2025 年北京市各类职业院校数量（单位：所）", "图 1-2 2025 年北京职业院校各类学历教育在校生数（单位：万人）"]
-    assert len(document.inline_shapes) == 2
+    chapters = [c.title for c in find(edition).chapters]
+    assert [t for s, t in headings if s == "Heading 1"] == chapters + ["附录一 数据来源", "附录二 数据质量"]
     parser = _Cells()
     parser.feed(html.read_text(encoding="utf-8"))
     in_word = [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
-    assert in_word == parser.tables and len(in_word) >= 3  # every cell of every table, the same in both
-    assert any("4,993" in cell or "4993" in cell for table in in_word for row in table for cell in row)
+    assert in_word == parser.tables  # every cell of every table, the same in both
+    body = [p.text for p in document.paragraphs if p.style.name in ("Normal", "Caption") and p.text]
+    assert [p for p in parser.paragraphs if p] == [t for t in body if t != "目录"]  # every sentence and number, the same in both
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    assert len(document.inline_shapes) == html.read_text(encoding="utf-8").count("<figure>") == sum(c.startswith("图") for c in captions)
+    assert all(any(c.startswith(t) for c in captions) for t in find(edition).tables)  # numbered table captions
 
 
-def test_pdf_has_every_heading_as_text_in_an_embedded_cjk_font(built_warehouse):
-    _, _, pdf = _outputs()
-    text = extract_text(pdf)
-    assert all(h in text for h in HEADINGS)
-    assert "北京地区共有招生职业学校76所" in text
+def test_2025_word_file_shows_the_published_figures(built_warehouse):
+    document = docx.Document(_outputs("2025")[1])
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    assert captions[:2] == ["图 1-1 2025 年北京市各类职业院校数量（单位：所）", "图 1-2 2025 年北京职业院校各类学历教育在校生数（单位：万人）"]
+    assert any("北京地区共有招生职业学校76所" in p.text for p in document.paragraphs)
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_pdf_has_every_chapter_heading_as_text_in_an_embedded_cjk_font(built_warehouse, edition):
+    _, _, pdf = _outputs(edition)
+    text = "".join(extract_text(pdf).split())
+    assert all("".join(c.title.split()) in text for c in find(edition).chapters)
     with open(pdf, "rb") as f:
         document = PDFDocument(PDFParser(f))
         fonts = {
@@ -79,6 +100,7 @@ def test_hostile_text_stays_text_in_word(tmp_path):
         "<table><tr><th>文件</th></tr><tr><td>&lt;script&gt;x&lt;/script&gt;\x07.xlsx</td></tr></table></body></html>"
     )
     document = docx.Document(html_to_docx(html, tmp_path / "r.docx"))
+    assert document.paragraphs[0].text == "一、基本概况"
     assert document.paragraphs[1].text == '文件 <img src=x onerror=alert(1)> 与 =HYPERLINK("http://x")'
     assert document.tables[0].cell(1, 0).text == "<script>x</script>\\x07.xlsx"
     assert document.core_properties.title == "报告"
