@@ -121,3 +121,20 @@ def test_every_edition_is_found_by_its_cover_year_or_code():
     assert find("2025") == find("003")
     with pytest.raises(KeyError, match="2020（000"):
         find("1999")
+
+
+def test_report_command_names_the_editions_when_asked_for_an_unknown_one(capsys):
+    from orchestration.cli import main
+
+    assert main(["report", "--edition", "1999"]) == 2
+    assert "2020（000" in capsys.readouterr().err
+
+
+def test_report_command_builds_an_edition_and_prints_its_files(built_warehouse, capsys):
+    from orchestration.cli import main
+
+    assert main(["report", "--edition", "2023"]) == 0
+    printed = capsys.readouterr().out
+    folder = settings.report_dir("2023")
+    for name in ("annual_report.html", "annual_report.docx", "annual_report.pdf", "data_appendix.csv"):
+        assert str(folder / name) in printed and (folder / name).stat().st_size > 0
