@@ -57,7 +57,9 @@ def chart(kind: str, title: str, labels: list[str], values: list[float], unit: s
         ax.set_xlabel(f"单位：{unit}", fontsize=10)
         ax.margins(x=0.15)
     else:
-        bars = ax.bar(labels, values, color=(PALETTE * 2)[: len(values)], width=0.55)
+        width = max(4, 40 // max(len(values), 1))  # characters a label may take under its bar before it wraps
+        wrapped = ["\n".join(label[i : i + width] for i in range(0, len(label), width)) for label in labels]
+        bars = ax.bar(wrapped, values, color=(PALETTE * 2)[: len(values)], width=0.55)
         ax.bar_label(bars, labels=text, padding=3, fontsize=10)
         ax.set_ylabel(f"单位：{unit}", fontsize=10)
         ax.margins(y=0.15)

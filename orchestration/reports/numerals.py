@@ -2,7 +2,7 @@
 
 Numbers printed through the sources are wrapped in <span class="n">; everything else in the report body
 is searched for digits. Allowed without a source: years (2025 年, 2021—2025 年), dates (9 月 1 日),
-numbering (表 2-3, 图 1-1, 第 2 批, （1）, 1.), sequence columns of list tables, and the names in
+numbering (表 2-3, 图 1-1, 案例 3-1, 第 2 批, （1）, 1.), sequence columns of list tables, and the names in
 seeds/report_numeral_terms.csv (1+X, 3+2 …).
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ ALLOWED = [
     rf"(?<=[—–\-－~～至/])\s*{YEAR}",  # —2025
     r"\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?",  # 9 月 1 日
     r"\d{1,2}\s*日",
-    r"[表图]\s*\d+\s*[-—–－.]\s*\d+",  # 表 2-3
+    r"(?:表|图|案例)\s*\d+\s*[-—–－.]\s*\d+",  # 表 2-3, 案例 3-1
     r"第\s*\d+\s*[批届章节条项次轮期个]",  # 第 2 批
     r"^\s*[（(]?\d+[）)．.、]",  # (1) 1. 1、 at the start of a block
     r"[（(]\d+[）)]",
