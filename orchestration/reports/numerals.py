@@ -2,7 +2,8 @@
 
 Numbers printed through the sources are wrapped in <span class="n">; everything else in the report body
 is searched for digits. Allowed without a source: years (2025 年, 2021—2025 年), dates (9 月 1 日),
-numbering (表 2-3, 图 1-1, 案例 3-1, 第 2 批, （1）, 1.), sequence columns of list tables, and the names in
+numbering (表 2-3, 图 1-1, 案例 3-1, 第 2 批, （1）, 1.), cells of list tables (data from a mart or dataset:
+row numbers, codes, names), and the names in
 seeds/report_numeral_terms.csv (1+X, 3+2 …).
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from html.parser import HTMLParser
 from orchestration import catalogue
 
 BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "td", "th", "figcaption", "caption"}
-SKIPPED_CLASSES = {"n", "seq", "meta", "missing"}
+SKIPPED_CLASSES = {"n", "data", "meta", "missing"}
 YEAR = r"(?:19|20)\d{2}"
 ALLOWED = [
     rf"{YEAR}\s*(?:年|届|级|学年|—|–|-|－|~|～|至|/)",  # 2025 年, 2021—

@@ -22,21 +22,35 @@ DATASET_ROWS = "marts.fct_reference_dataset_rows"
 
 
 def render_table(table: Table, edition: Edition, sources: Sources) -> Markup:
-    sources.trace.where = f"{sources.trace.where.split(' · ')[0]} · {table.table_id}"
+    chapter = sources.trace.where
+    sources.trace.where = f"{chapter} · {table.table_id}"
     before = len(sources.trace.numbers)
     header, body = (_grid if table.kind == "grid" else _rows)(table, edition, sources)
-    notes = _completeness(sources, before) + ([edition.words(table.note)] if table.note else [])
+    notes = [Markup("注：") + note for note in _completeness(sources, before)] + ([edition.words(table.note)] if table.note else [])
+    sources.trace.where = chapter
     html = Markup('<p class="caption table-caption">{}</p>\n<table class="report" data-table="{}">\n<thead><tr>{}</tr></thead>\n').format(
         edition.words(table.caption), table.table_id, Markup("").join(Markup("<th>{}</th>").format(h) for h in header)
     )
     for label, cells in body:
-        first = Markup('<td class="seq">{}</td>') if table.columns.startswith("#=") else Markup("<td>{}</td>")
-        row = first.format(label) + Markup("").join(Markup('<td class="num">{}</td>').format(c) for c in cells)
+        row = Markup("").join(_td(c) for c in [label, *cells])
         html += Markup("<tr>{}</tr>\n").format(row)
     html += Markup("</table>\n")
     for note in notes:
-        html += Markup('<p class="note">注：{}</p>\n').format(note)
+        html += Markup('<p class="note">{}</p>\n').format(note)
     return html
+
+
+class Data(str):
+    """Text of a list table's cell, from a mart or a commission dataset: printed as data (a code or a
+    name with digits in it is not a number typed by hand), never as markup."""
+
+
+def _td(cell) -> Markup:
+    if isinstance(cell, Data):
+        return Markup('<td class="data">{}</td>').format(cell)
+    if isinstance(cell, Markup) or cell == "—":  # a traced number, or none
+        return Markup('<td class="num">{}</td>').format(cell)
+    return Markup("<td>{}</td>").format(cell)
 
 
 def _grid(table: Table, edition: Edition, sources: Sources):
@@ -66,6 +80,8 @@ def _frame(table: Table, edition: Edition, sources: Sources):
     for part in filter(None, table.filter.split(";")):
         key, value = part.split("=", 1)
         if key == "@order":
+            if not NAME.match(value):
+                raise ValueError(f"{table.table_id}: @order {value!r} is not a column name")
             order = value
         else:
             where.append(f"{key} = ?")
@@ -83,12 +99,12 @@ def _rows(table: Table, edition: Edition, sources: Sources):
         for column, spec in specs:
             head, *fmt = spec.split(":")
             if column == "#":
-                cells.append(str(n))
+                cells.append(Data(n))
             elif fmt:
                 key = f"{r.get('dataset_code', relation)} · {edition.data_year} · {r.get('row_key', r.get('row_number', n))} · {column}"
                 cells.append(sources.row_number(relation, key, r[column], "", int(fmt[0]), edition.data_year))
             else:
-                cells.append("" if r[column] is None else str(r[column]))
+                cells.append(Data("" if r[column] is None else r[column]))
         body.append((cells[0], cells[1:]))
     return header, body
 
