@@ -9,6 +9,7 @@ the report printed it. Contradictions print the value the data hold (held_value)
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -126,8 +127,9 @@ def shows(text: str, row: dict, finer: bool = False) -> bool:
     printed = _norm(row["printed_value"])
     if kind in ("at_least", "neg_at_least"):
         return shown >= float(printed)
-    if kind == "approx":
-        return abs(shown - float(printed)) <= 0.5 * 10 ** -int(row["decimals"] or 0) + 1e-9
+    if kind == "approx":  # printed finer than the warehouse keeps (fen of 元): the base unit's rounding
+        text_decimals = len(_norm(text).partition(".")[2])
+        return abs(shown - float(printed)) <= 0.5 / float(row["scale"] or 1) + 0.5 * 10**-text_decimals + 1e-9
     if finer and len(_norm(text).partition(".")[2]) > len(printed.partition(".")[2]):
         return round_half_up(shown, len(printed.partition(".")[2])) == Decimal(printed)
     return _norm(text) == printed
@@ -157,7 +159,11 @@ def test_the_report_prints_the_published_figure(outputs, row):
         header = [_label(h) for h in table[0]]
         assert _label(row["column_label"]) in header, f"{where}: {row['table_id']} has no column「{row['column_label']}」 (columns: {table[0]})"
         col = header.index(_label(row["column_label"]))
-        cells = [r[col] for r in table[1:] if r and _label(r[0]) == _label(row["row_label"]) and col < len(r)]
+        # the row whose cells hold every part of the expected row's name (school | major …), whichever column names it
+        parts = {_label(p) for p in re.split("[|｜]", row["row_label"])}
+        if row["indicator_code"].startswith("dataset:") and re.search("[|｜]", row["group_name"]):
+            parts |= {_label(p) for p in re.split("[|｜]", row["group_name"])}
+        cells = [r[col] for r in table[1:] if r and col < len(r) and parts <= {_label(c) for c in r}]
         assert cells, f"{where}: {row['table_id']} has no row「{row['row_label']}」"
         assert any(shows(c, row, finer=True) for c in cells), f"{where}: {row['table_id']} row「{row['row_label']}」column「{row['column_label']}」 prints {cells}, expected {expected}"
         return

@@ -4,6 +4,7 @@ appendix CSV into var/reports/<edition>/ — all of them or, when the check fail
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ def build_edition(con: duckdb.DuckDBPyConnection, edition: Edition, out_dir: Pat
     try:
         (work / "annual_report.html").write_text(rendered.html, encoding="utf-8")
         html_to_docx(rendered.html, work / "annual_report.docx")
-        html_to_pdf(rendered.html, work / "annual_report.pdf")
+        html_to_pdf(for_print(rendered.html), work / "annual_report.pdf")
         write_appendix(rendered, work / "data_appendix.csv")
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -57,6 +58,16 @@ def build_edition(con: duckdb.DuckDBPyConnection, edition: Edition, out_dir: Pat
         shutil.rmtree(work, ignore_errors=True)
     names = {"html": "annual_report.html", "docx": "annual_report.docx", "pdf": "annual_report.pdf", "csv": "data_appendix.csv"}
     return Built(rendered, {k: out_dir / v for k, v in names.items()})
+
+
+SOURCES = re.compile(r'<section class="sources">.*?</section>', re.S)
+
+
+def for_print(html: str) -> str:
+    """The PDF leaves the number-by-number source list to the HTML, Word and CSV files: hundreds of
+    rows of mart keys are for tracing, not for reading on paper (and cost most of the PDF's time)."""
+    note = '<h1>附录一 数据来源</h1><p class="meta">报告中每个数字的来源（数据集市的行或事实登记册的事实）见同一文件夹中的 data_appendix.csv 及本报告的 HTML、Word 版本。</p>'
+    return SOURCES.sub(note, html, count=1)
 
 
 def write_appendix(rendered: Rendered, path: Path) -> Path:

@@ -60,7 +60,8 @@ class _Chapter:
             return self.sources.trace.problem(f"本章没有{figure_id}（seeds/editions/{self.edition.layout}/figures.csv）")
         self.placed.add(figure_id)
         trace = self.sources.trace
-        trace.where = f"{self.chapter.title} · {figure_id}"
+        chapter_where = trace.where
+        trace.where = f"{chapter_where} · {figure_id}"
         labels, values = [], []
         for label, spec_text in spec.items:
             value = self._value(spec_text, spec.unit)
@@ -68,7 +69,7 @@ class _Chapter:
                 self.sources.number(spec_text, spec.unit, spec.decimals)  # traced: the figure's data are in the appendix
                 labels.append(self.edition.words(label))
                 values.append(value)
-        trace.where = self.chapter.title
+        trace.where = chapter_where
         caption = self.edition.words(spec.caption)
         if not values:
             return Markup('<p class="missing">{}：没有数据</p>').format(caption)
@@ -110,7 +111,7 @@ def render_edition(con: duckdb.DuckDBPyConnection, edition: Edition) -> Rendered
     env = _env()
     chapters = []
     for chapter in edition.chapters:
-        trace.where = chapter.title
+        trace.where = edition.words(chapter.title)
         ctx = _Chapter(chapter, edition, sources)
         name = f"{edition.template_dir}/{chapter.code}.html.j2"
         if name in env.list_templates():
@@ -119,7 +120,7 @@ def render_edition(con: duckdb.DuckDBPyConnection, edition: Edition) -> Rendered
             )
         else:
             text = trace.problem(f"没有本章的正文模板 {name}")
-        chapters.append({"title": chapter.title, "code": chapter.code, "text": Markup(text) + ctx.rest()})
+        chapters.append({"title": edition.words(chapter.title), "code": chapter.code, "text": Markup(text) + ctx.rest()})
     html = env.get_template("edition_page.html.j2").render(
         edition=edition,
         chapters=chapters,
