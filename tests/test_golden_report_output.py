@@ -52,7 +52,8 @@ def _checkable(r: dict) -> bool:
         return False
     if r["table_id"].startswith("表"):
         return True
-    return r["indicator_code"].startswith("fact:") or (r["measure"] in MEASURES and not r["indicator_code"].startswith("dataset:"))
+    counts = ("schools_reporting", "schools_expected")
+    return r["indicator_code"].startswith("fact:") or (r["measure"] in (*MEASURES, *counts) and not r["indicator_code"].startswith("dataset:"))
 
 
 CHECKED = [r for r in ROWS if _checkable(r)]

@@ -34,6 +34,14 @@ class Metric:
     def v(self, unit: str | None = None, decimals: int = 0) -> Markup:
         return self._s.metric_number(self.row, "value", unit or "", decimals)
 
+    def reporting(self) -> Markup:
+        """How many schools reported the figure (traced: a completeness remark in the text)."""
+        return self._s.count(self.row, "schools_reporting")
+
+    def expected(self) -> Markup:
+        """How many schools were expected to report it."""
+        return self._s.count(self.row, "schools_expected")
+
     def prev(self, unit: str | None = None, decimals: int = 0) -> Markup:
         return self._s.metric_number(self.row, "prev_value", unit or "", decimals)
 

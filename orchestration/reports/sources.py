@@ -123,6 +123,15 @@ class Sources:
             note=row["indicator_name"],
         )
 
+    def count(self, row: dict, column: str):
+        """Schools reporting / expected for a figure, printed in the text about its completeness."""
+        value = int(row[column])
+        return self.trace.mark(
+            str(value), source_kind="指标", relation=row.get("relation", CITY),
+            source_key=f"{row['indicator_code']} · {row['group_name']} · {int(row['data_year'])} · {column}", data_year=int(row["data_year"]),
+            value=value, unit="所", display_unit="所", reporting=f"{int(row['schools_reporting'])}/{int(row['schools_expected'])}", note=row["indicator_name"],
+        )
+
     def fact_number(self, row: dict, display_unit: str = "", decimals: int | None = None, table: bool = False):
         value = float(row["value"])
         shown_unit = display_unit or row["unit"]

@@ -3,7 +3,7 @@
 grid: every cell names its source (seeds/editions/<layout>/table_cells.csv): indicator tables, with
       years or levels as columns, or transposed.
 rows: one printed row per row of a mart (list tables: textbooks per school, enrolment plans, shares
-      by major): `source` is the relation, `filter` is `column=value;…;@order=column`, `columns` is
+      by major): `source` is the relation, `filter` is `column=value;…;@order=column` (`-column` descending), `columns` is
       `column=header[:decimals]|…` (`#` numbers the rows); source dataset:<code> lists a commission
       dataset's records in workbook order.
 Completeness footnotes follow each table: "注：N 所学校未填报…".
@@ -15,7 +15,7 @@ import re
 from markupsafe import Markup
 
 from orchestration.reports.edition import Edition, Table
-from orchestration.reports.sources import Sources
+from orchestration.reports.sources import CITY, Sources
 
 NAME = re.compile(r"^[a-z_][a-z0-9_.]*$")
 DATASET_ROWS = "marts.fct_reference_dataset_rows"
@@ -79,10 +79,10 @@ def _frame(table: Table, edition: Edition, sources: Sources):
     where, params, order = ["data_year = ?"], [edition.data_year], "1"
     for part in filter(None, table.filter.split(";")):
         key, value = part.split("=", 1)
-        if key == "@order":
-            if not NAME.match(value):
+        if key == "@order":  # a column name; -column for descending
+            if not NAME.match(value.lstrip("-")):
                 raise ValueError(f"{table.table_id}: @order {value!r} is not a column name")
-            order = value
+            order = f"{value[1:]} desc" if value.startswith("-") else value
         else:
             where.append(f"{key} = ?")
             params.append(value)
@@ -110,19 +110,25 @@ def _rows(table: Table, edition: Edition, sources: Sources):
 
 
 def _completeness(sources: Sources, since: int) -> list[Markup]:
-    """One note per indicator and group of the table that fewer schools reported than expected."""
-    seen, notes = set(), []
+    """Notes for the indicators of the table that fewer schools reported than expected: one note per
+    group and count of missing schools, naming its indicators."""
+    seen, groups = set(), {}
     for n in list(sources.trace.numbers[since:]):
-        if not n.reporting:
+        if not n.reporting or n.relation != CITY:
             continue
         reporting, expected = (int(x) for x in n.reporting.split("/"))
         code, group, year = n.source_key.split(" · ")[:3]
         if reporting >= expected or (code, group, year) in seen:
             continue
         seen.add((code, group, year))
-        key = f"{code} · {group} · {year}"
-        count = dict(source_kind="指标", relation=n.relation, data_year=int(year), value=None, unit="所", display_unit="所", reporting=n.reporting, note=n.note)
-        missing = sources.trace.mark(str(expected - reporting), source_key=f"{key} · schools_expected - schools_reporting", **count)
-        counted = sources.trace.mark(str(reporting), source_key=f"{key} · schools_reporting", **count)
-        notes.append(Markup("{} 所学校未填报「{}」（{}），表中数据为 {} 所学校合计。").format(missing, n.note, group, counted))
+        groups.setdefault((group, year, reporting, expected), []).append((code, n))
+    notes = []
+    for (group, year, reporting, expected), members in groups.items():
+        first = members[0][1]
+        key = f"{members[0][0]} · {group} · {year}"
+        count = dict(source_kind="指标", relation=CITY, data_year=int(year), unit="所", display_unit="所", reporting=first.reporting, note=first.note)
+        missing = sources.trace.mark(str(expected - reporting), source_key=f"{key} · schools_expected - schools_reporting", value=expected - reporting, **count)
+        counted = sources.trace.mark(str(reporting), source_key=f"{key} · schools_reporting", value=reporting, **count)
+        names = "".join(f"「{n.note}」" for _, n in members)
+        notes.append(Markup("{} 所学校未填报{}（{}，{} 年），表中数据为 {} 所学校合计。").format(missing, names, group, year, counted))
     return notes

@@ -35,6 +35,11 @@ select
     b.grouping,
     b.code,
     m.major_name as name,
+    -- as the reports print it: a local major outside the national catalogue (code …W) is marked (目录外)
+    case
+        when b.code like '%W' then '(目录外)' || regexp_replace(m.major_name, '（\d{4} 目录外）', '')
+        else m.major_name
+    end as printed_name,
     b.students,
     b.enrol,
     b.schools,
