@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
-from orchestration.reports.build import write_appendix
+from orchestration.reports.build import for_print, write_appendix
 from orchestration.reports.edition import editions
 from orchestration.reports.pdf import html_to_pdf
 from orchestration.reports.render import render_edition
@@ -33,11 +33,12 @@ def _timed(fn):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--edition", action="append", help="only these editions (cover year or code); default: all")
     args = parser.parse_args()
     con = duckdb.connect(str(settings.duckdb_path()), read_only=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for edition in editions():
+        for edition in [e for e in editions() if not args.edition or {e.edition, e.code} & set(args.edition)]:
             times: dict[str, list[float]] = {"render": [], "docx": [], "pdf": [], "csv": []}
             for _ in range(args.repeat):
                 rendered, t = _timed(lambda: render_edition(con, edition))
@@ -45,7 +46,7 @@ def main() -> None:
                 out = Path(tmp) / edition.edition
                 out.mkdir(exist_ok=True)
                 times["docx"].append(_timed(lambda: html_to_docx(rendered.html, out / "r.docx"))[1])
-                times["pdf"].append(_timed(lambda: html_to_pdf(rendered.html, out / "r.pdf"))[1])
+                times["pdf"].append(_timed(lambda: html_to_pdf(for_print(rendered.html), out / "r.pdf"))[1])
                 times["csv"].append(_timed(lambda: write_appendix(rendered, out / "a.csv"))[1])
             medians = {k: statistics.median(v) for k, v in times.items()}
             rows.append((edition, len(rendered.numbers), len(rendered.problems), medians))
