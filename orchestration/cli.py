@@ -67,6 +67,10 @@ def _run(args) -> int:
 
 def _print_report(edition) -> None:
     folder = settings.report_dir(edition.edition)
+    if not (folder / "annual_report.html").exists():
+        print(f"report {edition.edition} ({edition.title}): not built — it compares data years {edition.data_year - 1} and {edition.data_year}; "
+              f"run `vocwh run --year {edition.data_year} --with-previous`")
+        return
     print(f"report {edition.edition} ({edition.title}): {folder}")
     for name in ("annual_report.html", "annual_report.docx", "annual_report.pdf", "data_appendix.csv"):
         print(f"  {folder / name}")

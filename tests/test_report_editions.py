@@ -138,3 +138,14 @@ def test_report_command_builds_an_edition_and_prints_its_files(built_warehouse, 
     folder = settings.report_dir("2023")
     for name in ("annual_report.html", "annual_report.docx", "annual_report.pdf", "data_appendix.csv"):
         assert str(folder / name) in printed and (folder / name).stat().st_size > 0
+
+
+def test_an_edition_waits_for_the_year_it_compares_with(built_warehouse):
+    """The 2020 edition reads 2020 against 2019; an edition of 2019 would need 2018, never loaded."""
+    from dataclasses import replace
+
+    from orchestration.reports.build import missing_years
+
+    with read_only(settings.duckdb_path()) as con:
+        assert missing_years(con, find("2020")) == []
+        assert missing_years(con, replace(find("2020"), data_year=2019)) == [2018]

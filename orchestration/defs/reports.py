@@ -62,12 +62,20 @@ def edition_asset(series: str) -> dg.AssetsDefinition:
         "fact, table or figure that does not exist (the failure lists every sentence).",
     )
     def _edition(context: dg.AssetExecutionContext, warehouse: Warehouse):
-        from orchestration.reports.build import EditionCheckFailed, build_edition
+        from orchestration.reports.build import EditionCheckFailed, build_edition, missing_years
         from orchestration.reports.edition import for_series
 
         edition = for_series(series, int(context.partition_key))
         if edition is None:
             context.log.info(f"no {series} report edition for data year {context.partition_key} (seeds/report_editions.csv)")
+            return
+        with warehouse.connect() as con:
+            missing = missing_years(con, edition)
+        if missing:
+            context.log.warning(
+                f"{edition.title} not built: data year(s) {', '.join(map(str, missing))} not loaded "
+                f"(run `vocwh run --year {edition.data_year} --with-previous`)"
+            )
             return
         try:
             with warehouse.connect() as con:

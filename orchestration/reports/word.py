@@ -130,13 +130,14 @@ def _table(doc, rows: list[list[tuple[str, str, str]]]) -> None:
     widths = [Cm(TABLE_WIDTH_CM * w / sum(weights)) for w in weights]
     for column, width in zip(table.columns, widths):
         column.width = width  # the grid, which LibreOffice reads; Word reads the cells'
-    for r, row in enumerate(rows):
-        row_properties = table.rows[r]._tr.get_or_add_trPr()
+    for row, word_row in zip(rows, table.rows):
+        row_properties = word_row._tr.get_or_add_trPr()
         row_properties.append(OxmlElement("w:cantSplit"))
         if all(tag == "th" for tag, _, _ in row):
             row_properties.append(OxmlElement("w:tblHeader"))
+        word_cells = word_row.cells  # once per row: table.cell(r, c) walks the whole grid on every call
         for c, (tag, text, css) in enumerate(row):
-            cell = table.cell(r, c)
+            cell = word_cells[c]
             cell.width = widths[c]
             paragraph = cell.paragraphs[0]
             run = paragraph.add_run(visible_controls(text))
