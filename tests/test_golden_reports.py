@@ -6,7 +6,7 @@ contradicts itself on: the warehouse holds `held_value` (the value that follows 
 the note says why. Rows without an indicator are outside what school submissions can back.
 """
 import csv
-from itertools import combinations
+from itertools import permutations
 from decimal import Decimal
 from pathlib import Path
 
@@ -119,7 +119,7 @@ DATASET_ROWS = [r for r in ROWS if r["indicator_code"].startswith("dataset:") an
 def reference(built_warehouse):
     """(dataset, year, key) -> {value, share}: the quality-monitoring grades (key grade=…, band=…, all), the
     chapter 二 lists (row_key) and every commission dataset's records, keyed by each text value of a
-    record and by pairs and triples of them joined with | (school|major), as the expected files name rows."""
+    record, by pairs and triples of them joined with | (school|major) and by row_no=N, as the expected files name rows."""
     out = {}
     with read_only(settings.duckdb_path()) as con:
         for d, y, kind, key, count, share in con.execute(
@@ -135,7 +135,9 @@ def reference(built_warehouse):
             records.setdefault((d, y, n), {})[column] = text if text is not None else number
     for (d, y, _), record in records.items():
         texts = [v for v in record.values() if isinstance(v, str)]
-        keys = texts + ["|".join(p) for p in combinations(texts, 2)] + ["|".join(p) for p in combinations(texts, 3)]
+        keys = texts + ["|".join(p) for p in permutations(texts, 2)] + ["|".join(p) for p in permutations(texts, 3)]
+        if record.get("row_no") is not None:
+            keys.append(f"row_no={int(record['row_no'])}")
         for key in keys:
             for column, value in record.items():
                 if not isinstance(value, str):
