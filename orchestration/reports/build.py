@@ -37,10 +37,10 @@ class Built:
 
 
 def missing_years(con: duckdb.DuckDBPyConnection, edition: Edition) -> list[int]:
-    """Data years the edition compares that the warehouse holds no figures for: an edition reads its
-    year against the year before, so both must be loaded."""
+    """Data years the edition compares that no school's submission was loaded for: an edition reads its
+    year against the year before, so both must be loaded (registry counts alone exist for every year)."""
     years = (edition.data_year - 1, edition.data_year)
-    loaded = {y for (y,) in con.execute("select distinct data_year from marts.fct_city_indicator_year where value is not null").fetchall()}
+    loaded = {y for (y,) in con.execute("select distinct data_year from staging.stg_submissions where is_current").fetchall()}
     return [y for y in years if y not in loaded]
 
 
