@@ -35,3 +35,10 @@ def built_warehouse(home):
             results[year] = job.execute_in_process(partition_key=year, instance=instance)
             assert results[year].success
     return results
+
+
+def pytest_collection_modifyitems(items):
+    """A test that reads the session's built warehouse is end-to-end, wherever it is written."""
+    for item in items:
+        if "built_warehouse" in item.fixturenames:
+            item.add_marker(pytest.mark.e2e)

@@ -26,6 +26,8 @@ from orchestration import settings
 from orchestration.samples.generator import generate
 from tests.helpers import add_to_cell, read_only
 
+pytestmark = pytest.mark.process  # starts, limits or kills real processes
+
 YEAR = 2025
 PUBLISHED_STATE = f"""
     select (select run_id from publication),

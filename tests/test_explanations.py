@@ -20,6 +20,8 @@ from orchestration.samples.generator import generate
 from tests.helpers import read_only
 from tests.pipeline import materialize_year
 
+pytestmark = pytest.mark.e2e  # runs the real Dagster graph on a warehouse of its own
+
 YEAR = 2025
 LABEL = "学生体质健康测试优良率"
 

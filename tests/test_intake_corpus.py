@@ -24,6 +24,8 @@ from orchestration.reports.feedback import feedback_file_name
 from orchestration.samples.generator import school_values
 from tests.corpus.build import YEAR, build
 
+pytestmark = pytest.mark.e2e  # runs the real Dagster graph on a warehouse of its own
+
 
 @pytest.fixture(scope="module")
 def corpus_run(tmp_path_factory):

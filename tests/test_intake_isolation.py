@@ -7,10 +7,13 @@ import textwrap
 import zipfile
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 
 from orchestration.intake import isolation
 from orchestration.intake.isolation import read_isolated
+
+pytestmark = pytest.mark.process  # starts, limits or kills real processes
 
 ROOT = Path(__file__).resolve().parents[1]
 

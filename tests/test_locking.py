@@ -5,9 +5,12 @@ import sys
 import time
 
 import duckdb
+import pytest
 
 from orchestration import locking
 from orchestration.defs.resources import Warehouse
+
+pytestmark = pytest.mark.process  # starts, limits or kills real processes
 
 WRITER = r"""
 import sys, time

@@ -1,6 +1,10 @@
 """The blocking GX gate on the chapter 一 mart stops the report edition when the numbers are not fit to publish."""
+import pytest
+
 from orchestration.samples.generator import generate
 from tests.pipeline import materialize_year
+
+pytestmark = pytest.mark.e2e  # runs the real Dagster graph on a warehouse of its own
 
 REPORT = ["reports", "annual_report_combined"]
 

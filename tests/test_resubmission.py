@@ -9,6 +9,8 @@ from orchestration.samples.generator import generate
 from tests.helpers import add_to_cell, read_only
 from tests.pipeline import materialize_year
 
+pytestmark = pytest.mark.e2e  # runs the real Dagster graph on a warehouse of its own
+
 SCHOOL = "BJGZ003"
 FILE = f"{SCHOOL}_2025.xlsx"
 ADDED_TEACHERS = 37
