@@ -102,13 +102,9 @@ class Lookup:
         self._s = sources
 
     def m(self, code: str, group: str, at: int = 0) -> Metric | Missing:
-        row = self._s.metric_row(code, group, at)
-        if row is None:
-            return Missing(self._s.trace.problem(f"没有指标 {code}（{group}，{self._s.data_year + at} 年）"))
-        return Metric(row, self._s)
+        row = self._s.metric_or_problem(code, group, at)
+        return Missing(row) if isinstance(row, Markup) else Metric(row, self._s)
 
     def f(self, code: str) -> Fact | Missing:
-        row = self._s.fact_row(code)
-        if row is None:
-            return Missing(self._s.trace.problem(f"事实登记册中没有 {self._s.data_year} 年的事实 {code}"))
-        return Fact(row, self._s)
+        row = self._s.fact_or_problem(code)
+        return Missing(row) if isinstance(row, Markup) else Fact(row, self._s)

@@ -14,10 +14,9 @@ from markupsafe import Markup
 from orchestration.reports import numerals
 from orchestration.reports.charts import chart
 from orchestration.reports.edition import TEMPLATES, Chapter, Edition
-from orchestration.reports.formatting import scale_for
 from orchestration.reports.metrics import Lookup
-from orchestration.reports.sources import Sources, clean, parse
-from orchestration.reports.tables import render_table
+from orchestration.reports.sources import Sources
+from orchestration.reports.tables import completeness, render_table
 from orchestration.reports.trace import Trace, Traced
 
 BODY_START, BODY_END = "<main>", "</main>"
@@ -64,11 +63,11 @@ class _Chapter:
         trace.where = f"{chapter_where} · {figure_id}"
         labels, values = [], []
         for label, spec_text in spec.items:
-            value = self._value(spec_text, spec.unit)
-            if value is not None:
-                self.sources.number(spec_text, spec.unit, spec.decimals)  # traced: the figure's data are in the appendix
+            before = len(trace.numbers)
+            self.sources.number(spec_text, spec.unit, spec.decimals)  # traced: the figure's data are in the appendix
+            if len(trace.numbers) > before:  # a value, as printed: the bar and its label agree
                 labels.append(self.edition.words(label))
-                values.append(value)
+                values.append(float(trace.numbers[-1].text.replace(",", "")))
         trace.where = chapter_where
         caption = self.edition.words(spec.caption)
         if not values:
@@ -76,21 +75,6 @@ class _Chapter:
         title = caption.split(" ", 2)[-1] if caption.startswith(figure_id) else caption
         src = chart(spec.chart, title, labels, values, spec.unit, spec.decimals)
         return Markup('<figure><img alt="{}" src="{}"><figcaption>{}（单位：{}）</figcaption></figure>\n').format(figure_id, src, caption, spec.unit)
-
-    def _value(self, text: str, unit: str) -> float | None:
-        try:
-            src = parse(text)
-        except ValueError as exc:
-            self.sources.trace.problem(str(exc))
-            return None
-        if src.kind == "f":
-            row = self.sources.fact_row(src.code)
-            return None if row is None else float(row["value"]) / (scale_for(row["unit"], unit) if row["unit"] and unit != row["unit"] else 1)
-        row = self.sources.metric_row(src.code, src.group, src.offset)
-        value = None if row is None else clean(row[src.measure])
-        if row is None:
-            self.sources.trace.problem(f"没有指标 {src.code}（{src.group}）")
-        return None if value is None else value / (scale_for(row["unit"], unit) if src.measure not in ("change_pct", "change_pp") else 1)
 
     def rest(self) -> Markup:
         """Numbered tables and figures of the chapter the text did not place: at its end, in order."""
@@ -112,6 +96,7 @@ def render_edition(con: duckdb.DuckDBPyConnection, edition: Edition) -> Rendered
     chapters = []
     for chapter in edition.chapters:
         trace.where = edition.words(chapter.title)
+        start = len(trace.numbers)
         ctx = _Chapter(chapter, edition, sources)
         name = f"{edition.template_dir}/{chapter.code}.html.j2"
         if name in env.list_templates():
@@ -120,7 +105,12 @@ def render_edition(con: duckdb.DuckDBPyConnection, edition: Edition) -> Rendered
             )
         else:
             text = trace.problem(f"没有本章的正文模板 {name}")
-        chapters.append({"title": edition.words(chapter.title), "code": chapter.code, "text": Markup(text) + ctx.rest()})
+        text = Markup(text) + ctx.rest()
+        # figures of the text that fewer schools reported than expected get their note at the chapter's end
+        prose = [n for n in trace.numbers[start:] if n.where == trace.where]
+        for note in completeness(sources, prose, "文中"):
+            text += Markup('<p class="note">注：{}</p>\n').format(note)
+        chapters.append({"title": edition.words(chapter.title), "code": chapter.code, "text": text})
     html = env.get_template("edition_page.html.j2").render(
         edition=edition,
         chapters=chapters,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
+from markupsafe import Markup
 
 from orchestration.reports.formatting import display, grouped, scale_for, signed
 from orchestration.reports.trace import Trace
@@ -76,6 +77,15 @@ class Sources:
     def fact_row(self, code: str) -> dict | None:
         return self.facts.get((self.data_year, code))
 
+    def metric_or_problem(self, code: str, group: str, offset: int = 0) -> dict | Markup:
+        """The metric's row, or the problem recorded (and shown where the template named it)."""
+        row = self.metric_row(code, group, offset)
+        return row if row is not None else self.trace.problem(f"没有指标 {code}（{group}，{self.data_year + offset} 年）")
+
+    def fact_or_problem(self, code: str) -> dict | Markup:
+        row = self.fact_row(code)
+        return row if row is not None else self.trace.problem(f"事实登记册中没有 {self.data_year} 年的事实 {code}")
+
     def number(self, spec: str, display_unit: str = "", decimals: int = 0, table: bool = False, magnitude: bool = False):
         """The number a source names, printed (thousands separators and signs in tables) and traced."""
         try:
@@ -83,14 +93,10 @@ class Sources:
         except ValueError as exc:
             return self.trace.problem(str(exc))
         if src.kind == "f":
-            row = self.fact_row(src.code)
-            if row is None:
-                return self.trace.problem(f"事实登记册中没有 {self.data_year} 年的事实 {src.code}")
-            return self.fact_number(row, display_unit, decimals, table)
-        row = self.metric_row(src.code, src.group, src.offset)
-        if row is None:
-            return self.trace.problem(f"没有指标 {src.code}（{src.group}，{self.data_year + src.offset} 年）")
-        return self.metric_number(row, src.measure, display_unit, decimals, table, magnitude)
+            row = self.fact_or_problem(src.code)
+            return row if isinstance(row, Markup) else self.fact_number(row, display_unit, decimals, table)
+        row = self.metric_or_problem(src.code, src.group, src.offset)
+        return row if isinstance(row, Markup) else self.metric_number(row, src.measure, display_unit, decimals, table, magnitude)
 
     def metric_number(self, row: dict, measure: str, display_unit: str = "", decimals: int = 0, table: bool = False, magnitude: bool = False):
         value = clean(row[measure])

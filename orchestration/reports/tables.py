@@ -26,7 +26,8 @@ def render_table(table: Table, edition: Edition, sources: Sources) -> Markup:
     sources.trace.where = f"{chapter} · {table.table_id}"
     before = len(sources.trace.numbers)
     header, body = (_grid if table.kind == "grid" else _rows)(table, edition, sources)
-    notes = [Markup("注：") + note for note in _completeness(sources, before)] + ([edition.words(table.note)] if table.note else [])
+    notes = [Markup("注：") + note for note in completeness(sources, sources.trace.numbers[before:], "表中")]
+    notes += [edition.words(table.note)] if table.note else []
     sources.trace.where = chapter
     html = Markup('<p class="caption table-caption">{}</p>\n<table class="report" data-table="{}">\n<thead><tr>{}</tr></thead>\n').format(
         edition.words(table.caption), table.table_id, Markup("").join(Markup("<th>{}</th>").format(h) for h in header)
@@ -109,11 +110,11 @@ def _rows(table: Table, edition: Edition, sources: Sources):
     return header, body
 
 
-def _completeness(sources: Sources, since: int) -> list[Markup]:
-    """Notes for the indicators of the table that fewer schools reported than expected: one note per
-    group and count of missing schools, naming its indicators."""
+def completeness(sources: Sources, numbers: list, where: str) -> list[Markup]:
+    """Notes for the printed figures that fewer schools reported than expected: one note per group and
+    count of missing schools, naming its indicators; `where` is 表中 or 文中."""
     seen, groups = set(), {}
-    for n in list(sources.trace.numbers[since:]):
+    for n in list(numbers):
         if not n.reporting or n.relation != CITY:
             continue
         reporting, expected = (int(x) for x in n.reporting.split("/"))
@@ -130,5 +131,5 @@ def _completeness(sources: Sources, since: int) -> list[Markup]:
         missing = sources.trace.mark(str(expected - reporting), source_key=f"{key} · schools_expected - schools_reporting", value=expected - reporting, **count)
         counted = sources.trace.mark(str(reporting), source_key=f"{key} · schools_reporting", value=reporting, **count)
         names = "".join(f"「{n.note}」" for _, n in members)
-        notes.append(Markup("{} 所学校未填报{}（{}，{} 年），表中数据为 {} 所学校合计。").format(missing, names, group, year, counted))
+        notes.append(Markup("{} 所学校未填报{}（{}，{} 年），{}数据为 {} 所学校合计。").format(missing, names, group, year, where, counted))
     return notes
