@@ -9,19 +9,26 @@ from __future__ import annotations
 import duckdb
 
 from orchestration import catalogue
-from orchestration.intake.findings import Finding, rules
+from orchestration.findings import Finding, rules
 from orchestration.intake.parse import ParsedSubmission
 
+# The school's current accepted version of the previous year, as dbt decides it (stg_submissions.is_current).
 PREVIOUS_VALUES = """
-    with latest as (
-        select submission_id, school_code,
-               row_number() over (partition by school_code order by loaded_at desc, submission_id desc) as n
-        from raw.submissions where data_year = ? and status = 'accepted'
-    )
-    select v.school_code, v.indicator_code, v.value
-    from raw.submission_values v join latest l on l.submission_id = v.submission_id and l.n = 1
-    where v.value is not null
+    select school_code, indicator_code, value
+    from staging.stg_submission_values
+    where data_year = ? and value is not null
 """
+
+
+def previous_values(con: duckdb.DuckDBPyConnection, data_year: int) -> dict[str, dict[str, float]]:
+    """school -> indicator -> accepted value of the year before; empty before dbt has built staging once."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'staging' and table_name = 'stg_submission_values'"
+    ).fetchone()[0]
+    previous: dict[str, dict[str, float]] = {}
+    for school, code, value in con.execute(PREVIOUS_VALUES, [data_year - 1]).fetchall() if exists else []:
+        previous.setdefault(school, {})[code] = value
+    return previous
 
 
 def _value(code: str, values: dict[str, float]) -> float | None:
@@ -35,47 +42,54 @@ def _value(code: str, values: dict[str, float]) -> float | None:
     return 100.0 * num / den if num is not None and den else None
 
 
-def add_yoy_warnings(con: duckdb.DuckDBPyConnection, subs: list[ParsedSubmission], data_year: int) -> None:
-    previous: dict[str, dict[str, float]] = {}
-    for school, code, value in con.execute(PREVIOUS_VALUES, [data_year - 1]).fetchall():
-        previous.setdefault(school, {})[code] = value
-    for sub in subs:
-        before = previous.get(sub.school_code or "")
-        if not before or sub.blocking:
-            continue
-        now = {v["indicator_code"]: v["value"] for v in sub.values if v["value"] is not None}
-        sub.findings += yoy_findings(sub.file_name, now, before, {v["indicator_code"]: v for v in sub.values})
+class YearOnYear:
+    """yoy_change: each school's values against its accepted values of the previous year. A file with
+    errors gets none: it is fixed first."""
+
+    def findings(self, rule: dict, subs: list[ParsedSubmission], previous: dict[str, dict[str, float]]) -> list[Finding]:
+        out = []
+        for sub in subs:
+            before = previous.get(sub.school_code or "")
+            if before:
+                now = {v["indicator_code"]: v["value"] for v in sub.values if v["value"] is not None}
+                out += yoy_findings(rule, sub.file_name, now, before, {v["indicator_code"]: v for v in sub.values})
+        return out
 
 
-def yoy_findings(file_name: str, now: dict[str, float], before: dict[str, float], where: dict[str, dict] | None = None) -> list[Finding]:
-    """The yoy_change warnings of one school's values against its previous year's (where: sheet/row/cell per code)."""
+def all_yoy_findings(file_name: str, now: dict[str, float], before: dict[str, float]) -> list[Finding]:
+    """Every yoy_change rule's warnings on one school's values (for the sample explanations)."""
+    return [f for rule in rules().values() if rule["check_kind"] == "yoy_change" for f in yoy_findings(rule, file_name, now, before)]
+
+
+def yoy_findings(
+    rule: dict, file_name: str, now: dict[str, float], before: dict[str, float], where: dict[str, dict] | None = None
+) -> list[Finding]:
+    """The warnings of one yoy_change rule on one school's values against its previous year's
+    (where: sheet/row/cell per code)."""
     where = where or {}
     out = []
-    for rule in rules().values():
-        if rule["check_kind"] != "yoy_change":
+    limit = float(rule["threshold"])
+    for code in catalogue.split_list(rule["part_codes"]):
+        cur, prev = _value(code, now), _value(code, before)
+        if cur is None or prev is None:
             continue
-        limit = float(rule["threshold"])
-        for code in catalogue.split_list(rule["part_codes"]):
-            cur, prev = _value(code, now), _value(code, before)
-            if cur is None or prev is None:
+        ind = catalogue.indicators()[code]
+        if ind.value_type == "rate":
+            moved, shown = abs(cur - prev) > limit, f"{cur - prev:+.2f} 个百分点"
+            expected = f"变化不超过 ±{limit:g} 个百分点，或说明原因"
+        else:
+            if prev == 0:
                 continue
-            ind = catalogue.indicators()[code]
-            if ind.value_type == "rate":
-                moved, shown = abs(cur - prev) > limit, f"{cur - prev:+.2f} 个百分点"
-                expected = f"变化不超过 ±{limit:g} 个百分点，或说明原因"
-            else:
-                if prev == 0:
-                    continue
-                moved, shown = abs(cur - prev) / prev > limit, f"{100 * (cur - prev) / prev:+.1f}%"
-                expected = f"变化不超过 ±{100 * limit:g}%，或说明原因"
-            if moved:
-                cell = where.get(code, {})
-                out.append(
-                    Finding(
-                        rule["rule_id"], file_name, sheet=cell.get("sheet", ""), row=cell.get("row_number"), cell=cell.get("cell", ""),
-                        indicator_code=code, found=f"「{ind.name_zh}」本年 {_plain(cur)}，上年 {_plain(prev)}（{shown}）", expected=expected,
-                    )
+            moved, shown = abs(cur - prev) / prev > limit, f"{100 * (cur - prev) / prev:+.1f}%"
+            expected = f"变化不超过 ±{100 * limit:g}%，或说明原因"
+        if moved:
+            cell = where.get(code, {})
+            out.append(
+                Finding(
+                    rule["rule_id"], file_name, sheet=cell.get("sheet", ""), row=cell.get("row_number"), cell=cell.get("cell", ""),
+                    indicator_code=code, found=f"「{ind.name_zh}」本年 {_plain(cur)}，上年 {_plain(prev)}（{shown}）", expected=expected,
                 )
+            )
     return out
 
 

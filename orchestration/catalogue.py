@@ -182,6 +182,7 @@ class School:
     level: str
     district: str
     sponsor: str
+    ownership: str  # 公办 / 民办 as the marts group them: a column of the registry, not derived in code
     active_from: int
     active_to: int | None
     is_placeholder: bool
@@ -189,11 +190,6 @@ class School:
 
     def active_in(self, data_year: int) -> bool:
         return self.active_from <= data_year and (self.active_to is None or data_year <= self.active_to)
-
-    @property
-    def ownership(self) -> str:
-        """公办 / 民办 as the marts group them (int_school_years): every school not run privately is public."""
-        return "民办" if self.sponsor == "民办" else "公办"
 
     def in_city_scope(self, data_year: int) -> bool:
         """Counted in the city figures that year (seeds/city_scope_exclusions.csv says who is kept apart)."""
@@ -219,6 +215,7 @@ def schools(seeds_dir: Path = SEEDS_DIR) -> dict[str, School]:
             level=r["level"],
             district=r["district"],
             sponsor=r["sponsor"],
+            ownership=r["ownership"],
             active_from=int(r["active_from"]),
             active_to=int(r["active_to"]) if r["active_to"] else None,
             is_placeholder=r["is_placeholder"] == "true",

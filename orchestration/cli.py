@@ -25,7 +25,16 @@ def _samples(args) -> None:
     print(f"{len(files)} sample submissions written under {out}")
 
 
+def _prepare(args=None) -> None:
+    """Setup step: the dbt manifest, parsed when missing or older than the project."""
+    from orchestration.dbt_manifest import prepare
+
+    if prepare() or args is not None:
+        print("dbt manifest ready")
+
+
 def _run(args) -> int:
+    _prepare()
     os.environ.setdefault("DAGSTER_HOME", str(settings.home() / "dagster"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     from dagster import DagsterInstance
@@ -78,6 +87,7 @@ def _print_report(edition) -> None:
 
 def _report(args) -> int:
     """Build one edition from the warehouse as it is: the edition's asset, in Dagster, for its data year."""
+    _prepare()
     os.environ.setdefault("DAGSTER_HOME", str(settings.home() / "dagster"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     import dagster as dg
@@ -135,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--years", type=int, nargs="+", default=[2024, 2025])
     s.add_argument("--out")
     s.set_defaults(func=_samples)
+    p = sub.add_parser("prepare", help="setup step: parse the dbt project into its manifest (when missing or out of date)")
+    p.set_defaults(func=_prepare)
     r = sub.add_parser("run", help="run intake → dbt → checks → report for a data year")
     r.add_argument("--year", type=int, required=True, help="the year whose report path is printed")
     r.add_argument("--with-previous", action="store_true", help="run the previous year first (changes need it)")

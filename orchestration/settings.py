@@ -18,10 +18,9 @@ def home() -> Path:
 
 
 def duckdb_path() -> Path:
-    path = Path(os.environ.get(DUCKDB_ENV, home() / "warehouse.duckdb")).resolve()
-    # dbt reads the same variable through its profile, so publish the resolved value.
-    os.environ[DUCKDB_ENV] = str(path)
-    return path
+    """The warehouse file (dbt's profile reads the same variable; the dbt asset sets it from the run's
+    Warehouse resource)."""
+    return Path(os.environ.get(DUCKDB_ENV, home() / "warehouse.duckdb")).resolve()
 
 
 def landing_dir(data_year: int | str | None = None) -> Path:
@@ -42,3 +41,8 @@ def feedback_dir(data_year: int | str) -> Path:
 def published_path() -> Path:
     """The copy of the warehouse analysts query; replaced atomically after each successful run."""
     return home() / "published" / "warehouse.duckdb"
+
+
+def gx_dir() -> Path:
+    """This home's Great Expectations runtime: suites, checkpoints, validation results, Data Docs."""
+    return home() / "gx"

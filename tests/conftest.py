@@ -12,6 +12,13 @@ os.environ["DAGSTER_HOME"] = str(_HOME / "dagster")
 (_HOME / "dagster").mkdir(parents=True, exist_ok=True)
 
 
+def pytest_sessionstart(session):
+    """The setup step, as `vocwh prepare` does it: the definitions load a prepared dbt manifest."""
+    from orchestration.dbt_manifest import prepare
+
+    prepare()
+
+
 @pytest.fixture(scope="session")
 def home() -> Path:
     return _HOME

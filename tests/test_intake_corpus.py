@@ -19,7 +19,7 @@ from orchestration import catalogue, settings
 from orchestration.defs.feedback import FEEDBACK
 from orchestration.defs.resources import default_resources
 from orchestration.definitions import defs
-from orchestration.intake.findings import rules
+from orchestration.findings import rules
 from orchestration.reports.feedback import feedback_file_name
 from orchestration.samples.generator import school_values
 from tests.corpus.build import YEAR, build

@@ -74,7 +74,7 @@ def test_a_cell_at_xfd1048576_is_a_finding_and_the_run_completes_under_a_memory_
         from pathlib import Path
         import duckdb
         from openpyxl import load_workbook
-        from orchestration.intake.batch import ingest
+        from orchestration.submission_batch import ingest
         from orchestration.samples.generator import generate
 
         home = Path({str(tmp_path)!r})

@@ -1,28 +1,11 @@
 """Year-on-year plausibility warnings: large swings against the school's accepted value of last year."""
-from datetime import datetime
 from pathlib import Path
 
-import duckdb
-
-from data_checks.plausibility import add_yoy_warnings
-from orchestration.intake.loader import ensure_schema
+from data_checks.plausibility import YearOnYear
+from orchestration.findings import rules
 from orchestration.intake.parse import ParsedSubmission
 
-
-def _con_with_last_year(values: dict[str, float]):
-    con = duckdb.connect()
-    ensure_schema(con)
-    now = datetime(2025, 1, 1)
-    con.execute(
-        "insert into raw.submissions (submission_id, data_year, school_code, file_name, file_hash, file_bytes, template_version, status, error_count, warning_count, received_at, loaded_at) "
-        "values ('2019-x', 2019, 'BJGZ002', 'a.xlsx', 'x', 1, '2020', 'accepted', 0, 0, ?, ?)", [now, now]
-    )
-    for code, value in values.items():
-        con.execute(
-            "insert into raw.submission_values (submission_id, data_year, school_code, indicator_code, value, raw_text, sheet, row_number, cell, label_as_written, unit_as_written, loaded_at) "
-            "values ('2019-x', 2019, 'BJGZ002', ?, ?, '', '教育教学表', 5, 'D5', '', '', ?)", [code, value, now]
-        )
-    return con
+YOY = [r for r in rules().values() if r["check_kind"] == "yoy_change"]
 
 
 def _submission(values: dict[str, float]) -> ParsedSubmission:
@@ -31,17 +14,24 @@ def _submission(values: dict[str, float]) -> ParsedSubmission:
     return sub
 
 
+def _warnings(sub: ParsedSubmission, previous: dict[str, dict[str, float]]):
+    return [f for rule in YOY for f in YearOnYear().findings(rule, [sub], previous)]
+
+
 def test_a_count_that_doubles_is_a_warning_naming_the_cell():
-    con = _con_with_last_year({"fulltime_teachers": 200, "graduates": 1000})
     sub = _submission({"fulltime_teachers": 420, "graduates": 1100})
-    add_yoy_warnings(con, [sub], 2020)
-    [finding] = sub.findings
+    [finding] = _warnings(sub, {"BJGZ002": {"fulltime_teachers": 200, "graduates": 1000}})
     assert finding.indicator_code == "fulltime_teachers" and finding.severity == "warning"
     assert "本年 420，上年 200（+110.0%）" in finding.message_zh and "第 7 行" in finding.message_zh
+    assert sub.findings == []  # returned, never appended to the submission
+
+
+def test_a_rate_moves_in_percentage_points_not_percent():
+    sub = _submission({"graduates_placed": 900, "graduates": 1000})
+    found = _warnings(sub, {"BJGZ002": {"graduates_placed": 700, "graduates": 1000}})
+    [rate] = [f for f in found if f.indicator_code == "placement_rate"]
+    assert (rate.rule_id, rate.found) == ("P301", "「就业去向落实率」本年 90，上年 70（+20.00 个百分点）")
 
 
 def test_no_previous_year_no_warning():
-    con = _con_with_last_year({})
-    sub = _submission({"fulltime_teachers": 420})
-    add_yoy_warnings(con, [sub], 2020)
-    assert sub.findings == []
+    assert _warnings(_submission({"fulltime_teachers": 420}), {}) == []

@@ -1,7 +1,7 @@
 """dbt models as Dagster assets: groups follow the dbt folders, raw sources are the intake assets."""
 
-import hashlib
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration import settings
 from orchestration.defs.partitions import data_years
-from orchestration.defs.resources import Warehouse, dbt_project
+from orchestration.dbt_manifest import DBT_SOURCES, dbt_project, duckdb_env, project_fingerprint
+from orchestration.defs.resources import Warehouse
 
 FOLDER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "core": "marts_core"}
 
@@ -47,33 +48,10 @@ class Translator(DagsterDbtTranslator):
 translator = Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def _files(sources: list[Path]) -> list[Path]:
-    return sorted(f for root in sources for f in ([root] if root.is_file() else root.rglob("*")) if f.is_file())
-
-
-def manifest_is_stale(manifest: Path, sources: list[Path]) -> bool:
-    """The manifest must be rebuilt when any model, macro, seed or project file is newer than it."""
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    return any(f.stat().st_mtime > built for f in _files(sources))
-
-
-def project_fingerprint(sources: list[Path]) -> str:
-    """Hash of every model, macro, test, seed and project file: what the built tables were made from."""
-    h = hashlib.sha256()
-    for f in _files(sources):
-        h.update(str(f.relative_to(settings.REPO_ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def needs_full_refresh(last_fingerprint: "str | None", fingerprint: str, requested: bool) -> bool:
     """Per-year models keep other years' rows; when the logic or reference data changed, every year is rebuilt."""
     return requested or last_fingerprint != fingerprint
 
-
-_PROJECT = Path(dbt_project.project_dir)
-DBT_SOURCES = [_PROJECT / "dbt_project.yml", _PROJECT / "models", _PROJECT / "macros", _PROJECT / "tests", settings.SEEDS_DIR]
 
 BUILD_LOG = """
 create schema if not exists meta;
@@ -83,17 +61,12 @@ create table if not exists meta.dbt_builds (
 """
 
 
-def _prepare() -> None:
-    # `dagster dev` prepares the manifest itself; tests and the CLI need an up-to-date one too.
-    if manifest_is_stale(Path(dbt_project.manifest_path), DBT_SOURCES):
-        dbt_project.preparer.prepare(dbt_project)
-
-
-_prepare()
-
-
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild every data year, not only the run's
+
+
+if not Path(dbt_project.manifest_path).exists():
+    raise RuntimeError(f"no dbt manifest at {dbt_project.manifest_path}: run `uv run vocwh prepare` (the setup step) first")
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, partitions_def=data_years)
@@ -107,7 +80,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConf
     full = needs_full_refresh(last[0] if last else None, fingerprint, config.full_refresh)
     if full:
         context.log.info("dbt build --full-refresh: every data year is rebuilt")
-    with warehouse.free_for_subprocess():
+    with warehouse.free_for_subprocess(), duckdb_env(warehouse.duckdb_path):
         yield from dbt.cli(["build", *dbt_vars(partition), *(["--full-refresh"] if full else [])], context=context).stream()
     with warehouse.connect() as con:
         con.execute(

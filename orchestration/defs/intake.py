@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.defs.partitions import data_years
 from orchestration.defs.resources import Warehouse
-from orchestration.intake.batch import ingest
+from orchestration.submission_batch import ingest
 from orchestration.intake.datasets import COMMISSION_FOLDER, load_datasets
 from orchestration.intake.explanations import EXPLANATION_FOLDER, load_explanations
 

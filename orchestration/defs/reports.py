@@ -24,7 +24,10 @@ def quality_gate(mart: str) -> dg.AssetChecksDefinition:
         year = int(context.partition_key)
         with warehouse.connect() as con:
             frame = con.execute(f"select * from marts.{mart}").df()
-        result = check_mart(frame, year)
+            reconciliation = con.execute(
+                f"select * from marts.fct_total_reconciliation where indicator_code in (select indicator_code from marts.{mart})"
+            ).df()
+        result = check_mart(mart, frame, reconciliation, year)
         for problem in result.problems:
             context.log.error(problem)
         return dg.AssetCheckResult(

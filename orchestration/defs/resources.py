@@ -1,21 +1,12 @@
 """Resources: the one DuckDB file, the dbt project pointing at it, the landing folder."""
 from __future__ import annotations
 
-import os
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, DbtProject
-
 from orchestration import locking, settings
-
-# dbt is installed beside this interpreter; make it findable even when the venv is not activated.
-os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-settings.duckdb_path()  # dbt's profile reads VOCWH_DUCKDB_PATH
-
-dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
+from orchestration.dbt_manifest import dbt_cli
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -51,5 +42,5 @@ def default_resources() -> dict[str, object]:
         "warehouse": Warehouse(
             duckdb_path=str(settings.duckdb_path()), landing_root=str(settings.landing_dir()), published_path=str(settings.published_path())
         ),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": dbt_cli(),
     }

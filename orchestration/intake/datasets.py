@@ -14,7 +14,7 @@ import duckdb
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label
 from orchestration.intake.files import display_name, entry_findings, entry_hash, landing_files
-from orchestration.intake.findings import Finding
+from orchestration.findings import Finding
 from orchestration.intake.loader import insert_all
 from orchestration.intake.isolation import read_isolated
 from orchestration.intake.reader import Sheets, read_or_finding
@@ -89,7 +89,7 @@ def parse_dataset(path: Path, reading: Sheets | Finding | None = None) -> Parsed
         if {c["column_name"] for c in cols if c["required"] == "true"} <= {c["column_name"] for c in found.values()}:
             break
     else:
-        ds.findings.append(Finding("L001", name, sheet=sheet_name, found="没有找到规定的表头行", expected="表头：" + "、".join(c["column_label_zh"] for c in cols)))
+        ds.findings.append(Finding("D002", name, sheet=sheet_name, found="没有找到规定的表头行", expected="表头：" + "、".join(c["column_label_zh"] for c in cols)))
         return ds
     for row_no, cells in rows[pos + 1 :]:
         record: dict[str, object] = {}
@@ -99,7 +99,7 @@ def parse_dataset(path: Path, reading: Sheets | Finding | None = None) -> Parsed
                 try:
                     raw = parse_number(raw)
                 except NotANumber as exc:
-                    ds.findings.append(Finding("V001", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」填写为「{exc}」", expected="数字"))
+                    ds.findings.append(Finding("D003", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」填写为「{exc}」", expected="数字"))
                     raw = None
             else:
                 raw = cell_text(raw)
@@ -109,10 +109,10 @@ def parse_dataset(path: Path, reading: Sheets | Finding | None = None) -> Parsed
         for c in cols:
             value = record.get(c["column_name"])
             if value is None and c["required"] == "true":
-                ds.findings.append(Finding("V002", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」未填写", expected="必填"))
+                ds.findings.append(Finding("D004", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」未填写", expected="必填"))
             known = {"schools": catalogue.schools(), "majors": catalogue.majors()}.get(c["ref"])
             if value is not None and known is not None and value not in known:
-                ds.findings.append(Finding("L002", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」为「{value}」", expected="名录中的代码"))
+                ds.findings.append(Finding("D005", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」为「{value}」", expected="名录中的代码"))
         ds.records.append((row_no, record))
     return ds
 

@@ -15,7 +15,7 @@ import duckdb
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label
 from orchestration.intake.files import display_name, entry_findings, entry_hash, landing_files
-from orchestration.intake.findings import Finding, rules
+from orchestration.findings import Finding, rules
 from orchestration.intake.loader import insert_all
 from orchestration.intake.isolation import read_isolated
 from orchestration.intake.reader import Sheets
@@ -85,12 +85,12 @@ def load_explanations(con: duckdb.DuckDBPyConnection, data_year: int, folder: Pa
 
 def _read(path: Path, data_year: int, received: datetime, reading: Sheets | Finding | None) -> list[tuple[dict, Finding | None]]:
     if path.suffix.lower() != ".xlsx":
-        return [({}, Finding("F001", path.name, found=f"扩展名「{path.suffix}」", expected=f"反馈工作簿（.xlsx）中填写好的「{SHEET}」工作表"))]
+        return [({}, Finding("E004", path.name, found=f"扩展名「{path.suffix}」", expected=f"反馈工作簿（.xlsx）中填写好的「{SHEET}」工作表"))]
     if isinstance(reading, Finding):
         return [({}, reading)]
     sheets = reading
     if SHEET not in sheets:
-        return [({}, Finding("S001", path.name, sheet=SHEET, found="工作簿中没有该工作表", expected=f"包含工作表「{SHEET}」"))]
+        return [({}, Finding("E004", path.name, sheet=SHEET, found="工作簿中没有该工作表", expected=f"包含工作表「{SHEET}」"))]
     rows = sheets[SHEET]
     labels = {normalize_label(label): key for label, key in COLUMNS}
     for pos, (_, cells) in enumerate(rows):
@@ -98,7 +98,7 @@ def _read(path: Path, data_year: int, received: datetime, reading: Sheets | Find
         if {"school_code", "rule_id", "explanation", "explained_by"} <= set(cols):
             break
     else:
-        return [({}, Finding("S003", path.name, sheet=SHEET, found="没有找到表头行", expected="表头：" + "、".join(label for label, _ in COLUMNS)))]
+        return [({}, Finding("E004", path.name, sheet=SHEET, found="没有找到表头行", expected="表头：" + "、".join(label for label, _ in COLUMNS)))]
     out = []
     for row_no, cells in rows[pos + 1 :]:
         cell = {key: unescaped(cell_text(cells[i])) if i < len(cells) else "" for key, i in cols.items()}
@@ -129,9 +129,9 @@ def _problem(file_name: str, row_no: int, rec: dict, year_text: str, data_year: 
         missing = "、".join(label for label, key in COLUMNS if key in ("explanation", "explained_by") and not rec[key])
         return Finding("E002", file_name, **where, found=f"「{missing}」未填写", expected="填写说明内容和说明人")
     if rec["school_code"] not in catalogue.schools():
-        return Finding("M001", file_name, **where, found=f"学校代码「{rec['school_code']}」", expected="学校名录中的学校代码")
+        return Finding("E005", file_name, **where, found=f"学校代码「{rec['school_code']}」", expected="学校名录中的学校代码")
     if year_text and year_text != str(data_year):
-        return Finding("M003", file_name, **where, found=f"数据年度「{year_text}」", expected=f"{data_year}")
+        return Finding("E006", file_name, **where, found=f"数据年度「{year_text}」", expected=f"{data_year}")
     return None
 
 

@@ -12,7 +12,7 @@ import stat
 import unicodedata
 from pathlib import Path
 
-from orchestration.intake.findings import Finding
+from orchestration.findings import Finding
 
 MAX_NAME_CHARS = 200
 RESERVED_CHARS = '<>:"|?*\\/'

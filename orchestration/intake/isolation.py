@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from orchestration.intake.files import display_name, entry_problem
-from orchestration.intake.findings import Finding
+from orchestration.findings import Finding
 from orchestration.intake.reader import Sheets, read_or_finding
 
 MEMORY_BYTES = 2 << 30  # address space of a worker: 20 MB files inflate to at most 200 MB

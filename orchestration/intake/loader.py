@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 import duckdb
 import pandas as pd
 
+from orchestration.findings import Finding
 from orchestration.intake.parse import ParsedSubmission
 
 DDL = """
@@ -119,14 +120,22 @@ def insert_all(con: duckdb.DuckDBPyConnection, tables) -> None:
         raise
 
 
-def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmission]) -> LoadSummary:
+def load(
+    con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmission], checked: dict[str, list[Finding]] | None = None
+) -> LoadSummary:
+    """`checked`: the findings of the batch checks by file name, added to what reading each file found."""
     known = already_loaded(con, data_year)
+    checked = checked or {}
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     new = [s for s in subs if submission_id(data_year, s) not in known]
     header, values, list_values, findings = [], [], [], []
+    refused: dict[str, list[str]] = {}
     for s in new:
         sid = submission_id(data_year, s)
-        errors = s.blocking
+        all_findings = s.findings + checked.get(s.file_name, [])
+        errors = [f for f in all_findings if f.severity == "error"]
+        if errors:
+            refused[s.file_name] = [f.message_zh for f in errors]
         status = "quarantined" if errors else "accepted"
         header.append(
             {
@@ -140,7 +149,7 @@ def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmis
                 "filled_by": s.info.get("filled_by"),
                 "status": status,
                 "error_count": len(errors),
-                "warning_count": sum(f.severity == "warning" for f in s.findings),
+                "warning_count": sum(f.severity == "warning" for f in all_findings),
                 "received_at": datetime.fromtimestamp(s.path.lstat().st_mtime, timezone.utc).replace(tzinfo=None),
                 "loaded_at": now,
             }
@@ -148,7 +157,7 @@ def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmis
         if status == "accepted":
             values += [{"submission_id": sid, "data_year": data_year, "school_code": s.school_code, **v, "loaded_at": now} for v in s.values]
             list_values += [{"submission_id": sid, "data_year": data_year, "school_code": s.school_code, **r, "loaded_at": now} for r in s.list_rows]
-        for f in s.findings:
+        for f in all_findings:
             rec = f.record()
             findings.append(
                 {
@@ -172,6 +181,6 @@ def load(con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmis
     return LoadSummary(
         data_year=data_year,
         accepted=[h["file_name"] for h in header if h["status"] == "accepted"],
-        quarantined={s.file_name: [f.message_zh for f in s.blocking] for s in new if s.blocking},
+        quarantined=refused,
         unchanged=[s.file_name for s in subs if submission_id(data_year, s) in known],
     )

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label, normalize_unit
 from orchestration.intake.files import display_name, entry_findings, entry_hash
-from orchestration.intake.findings import Finding
+from orchestration.findings import Finding
 from orchestration.intake.reader import INFO_SHEET, Sheets, read_or_finding
 from orchestration.intake.template import HINTS, INFO_FIELDS
 from orchestration.intake.values import ErrorValue, NoCachedValue, NotANumber, cell_text, parse_number, parse_percent, split_footnote
@@ -37,6 +37,7 @@ class ParsedSubmission:
     path: Path
     file_hash: str
     info: dict[str, object] = field(default_factory=dict)
+    info_rows: dict[str, int] = field(default_factory=dict)  # 基本信息 field -> the row it was read from
     values: list[dict[str, object]] = field(default_factory=list)
     list_rows: list[dict[str, object]] = field(default_factory=list)  # records of list sheets (专业设置 …)
     findings: list[Finding] = field(default_factory=list)
@@ -131,7 +132,7 @@ def _read_info(sub: ParsedSubmission, sheets) -> None:
             continue
         key = keys[normalize_label(cells[at])]
         info[key] = cell_text(cells[at + 1])
-        info.setdefault("_rows", {})[key] = row_no
+        sub.info_rows[key] = row_no
     sub.info = info
     _identify_school(sub)
     for key in REQUIRED_INFO:
@@ -144,7 +145,7 @@ def _identify_school(sub: ParsedSubmission) -> None:
     """Code and name must name the same school (its registry name or a former name); a missing code is
     taken from a name that identifies exactly one school. Both cases warn (M006): the clerk confirms."""
     name = str(sub.info.get("school_name") or "")
-    row = sub.info.get("_rows", {}).get("school_name")
+    row = sub.info_rows.get("school_name")
     if sub.school_code is None:
         school = catalogue.school_by_name(name) if name else None
         if school is not None:

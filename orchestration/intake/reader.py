@@ -27,7 +27,7 @@ from openpyxl.utils import column_index_from_string
 from python_calamine import CalamineWorkbook
 
 from orchestration.intake.files import display_name
-from orchestration.intake.findings import Finding
+from orchestration.findings import Finding
 from orchestration.intake.values import UNCALCULATED, FormulaError
 
 MB = 1 << 20

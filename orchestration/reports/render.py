@@ -130,16 +130,12 @@ def _quality(con: duckdb.DuckDBPyConnection, year: int) -> dict:
     expected = con.execute(
         "select count(*) from intermediate.int_school_years where data_year = ? and in_city_scope", [year]
     ).fetchone()[0]
+    # a school whose latest file is refused (is_latest: dbt decides which version is the latest)
     quarantined = con.execute(
         """
-        select f.file_name, f.rule_id, f.message_zh
-        from staging.stg_submission_findings f
-        join staging.stg_submissions s using (submission_id)
-        where s.data_year = ? and s.status = 'quarantined' and f.severity = 'error'
-          and not exists (select 1 from staging.stg_submissions c
-                          where c.is_current and c.school_code = s.school_code and c.data_year = s.data_year
-                            and c.loaded_at > s.loaded_at)
-        order by f.file_name, f.sheet, f.row_number
+        select file_name, rule_id, message_zh from marts.fct_submission_findings
+        where data_year = ? and is_latest and submission_status = 'quarantined' and severity = 'error'
+        order by file_name, sheet, row_number
         """,
         [year],
     ).df()

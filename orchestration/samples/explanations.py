@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from data_checks.plausibility import yoy_findings
+from data_checks.plausibility import all_yoy_findings
 from orchestration import catalogue
 from orchestration.intake.explanations import EXPLANATION_FOLDER
 from orchestration.reports.feedback import write_feedback_workbook
@@ -29,7 +29,7 @@ def write_sample_explanations(out_dir: Path, data_year: int, school_values) -> l
         current, previous = _numbers(now[code]), _numbers(before.get(code, {}))
         if not current or not previous:
             continue
-        for f in yoy_findings(f"{code}_{data_year}", current, previous):
+        for f in all_yoy_findings(f"{code}_{data_year}", current, previous):
             rows.append({
                 "school_code": code, "data_year": data_year, "rule_id": f.rule_id, "indicator_code": f.indicator_code,
                 "indicator_name": catalogue.indicators()[f.indicator_code].name_zh, "severity": "warning", "message_zh": f.message_zh,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from orchestration import catalogue
 from orchestration.settings import SEEDS_DIR
-from orchestration.intake.findings import rules
+from orchestration.findings import rules
 from orchestration.intake.template import write_csv, write_dataset_workbook, write_workbook
 from orchestration.samples.explanations import write_sample_explanations
 

@@ -16,8 +16,7 @@ select
     s.school_type,
     s.level,
     s.district,
-    -- 公办 / 民办: the registry's sponsor; every school not run privately is public (000 L261: 9 民办 of 25)
-    case when s.sponsor = '民办' then '民办' else '公办' end as ownership,
+    s.ownership,
     t.template_version,
     t.template_version is not null as is_collected,
     t.template_version is not null

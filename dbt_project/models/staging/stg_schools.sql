@@ -7,6 +7,7 @@ select
     level,
     district,
     sponsor,
+    ownership,
     cast(active_from as integer) as active_from,
     cast(active_to as integer) as active_to,
     cast(is_placeholder as boolean) as is_placeholder

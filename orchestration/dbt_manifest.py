@@ -1,0 +1,73 @@
+"""The dbt project as Dagster sees it, and the setup step that prepares its manifest.
+
+Nothing here runs at import: `prepare()` is called by `vocwh prepare` (and before `vocwh run` /
+`vocwh report` load the definitions, and at the start of a test session); `dagster dev` prepares
+through dagster-dbt's own `prepare_if_dev`. dbt is the executable installed beside this interpreter,
+named explicitly, so nothing depends on the virtualenv being on PATH.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from orchestration import settings
+
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()  # under `dagster dev` only (DAGSTER_IS_DEV_CLI): dagster-dbt's own preparation
+
+_PROJECT = Path(dbt_project.project_dir)
+DBT_SOURCES = [_PROJECT / "dbt_project.yml", _PROJECT / "models", _PROJECT / "macros", _PROJECT / "tests", settings.SEEDS_DIR]
+
+
+def dbt_cli() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+
+
+def _files(sources: list[Path]) -> list[Path]:
+    return sorted(f for root in sources for f in ([root] if root.is_file() else root.rglob("*")) if f.is_file())
+
+
+def manifest_is_stale(manifest: Path, sources: list[Path]) -> bool:
+    """The manifest must be rebuilt when any model, macro, seed or project file is newer than it."""
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    return any(f.stat().st_mtime > built for f in _files(sources))
+
+
+@contextmanager
+def duckdb_env(path: str | Path):
+    """The warehouse file for a dbt subprocess (its profile reads VOCWH_DUCKDB_PATH from the environment
+    it inherits), set for the call only and restored afterwards."""
+    before = os.environ.get(settings.DUCKDB_ENV)
+    os.environ[settings.DUCKDB_ENV] = str(path)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(settings.DUCKDB_ENV, None)
+        else:
+            os.environ[settings.DUCKDB_ENV] = before
+
+
+def prepare() -> bool:
+    """`dbt parse` when the manifest is missing or older than the project; True when it parsed."""
+    if not manifest_is_stale(Path(dbt_project.manifest_path), DBT_SOURCES):
+        return False
+    with duckdb_env(settings.duckdb_path()):  # parsing renders the profile; it opens no database
+        dbt_cli().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    return True
+
+
+def project_fingerprint(sources: list[Path]) -> str:
+    """Hash of every model, macro, test, seed and project file: what the built tables were made from."""
+    h = hashlib.sha256()
+    for f in _files(sources):
+        h.update(str(f.relative_to(settings.REPO_ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
