@@ -6,6 +6,7 @@ check), Word, PDF and the data appendix, per edition. Not a test: run it on a qu
 The warehouse under VOCWH_HOME must hold the editions' data years (`vocwh run --all-years --samples`).
 Files are written to a temporary folder; the published reports are not touched.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,7 +55,9 @@ def main() -> None:
     print("| edition | numbers | problems | render | Word | PDF | CSV | total |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for edition, numbers, problems, m in rows:
-        print(f"| {edition.edition} ({edition.code}) | {numbers} | {problems} | {m['render']:.1f} | {m['docx']:.1f} | {m['pdf']:.1f} | {m['csv']:.2f} | {sum(m.values()):.1f} |")
+        print(
+            f"| {edition.edition} ({edition.code}) | {numbers} | {problems} | {m['render']:.1f} | {m['docx']:.1f} | {m['pdf']:.1f} | {m['csv']:.2f} | {sum(m.values()):.1f} |"
+        )
     print(f"| all | | | | | | | {sum(sum(m.values()) for *_, m in rows):.1f} |")
 
 

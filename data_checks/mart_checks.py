@@ -5,6 +5,7 @@ beside the sum of their parts come from the dbt model marts.fct_total_reconcilia
 both sides, GX asserts they are equal). Each kind contributes its expectations; which kind implements
 a rule is decided in data_checks/registry.py.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,7 +43,11 @@ class RateRange:
 
     def expectations(self, rule: dict, df: pd.DataFrame, data_year: int) -> list:
         df["rate_value"] = df["value"].where(df["value_type"] == "rate")
-        return [_gx().ExpectColumnValuesToBeBetween(column="rate_value", min_value=0, max_value=100, meta={"rule_id": rule["rule_id"]})]
+        return [
+            _gx().ExpectColumnValuesToBeBetween(
+                column="rate_value", min_value=0, max_value=100, meta={"rule_id": rule["rule_id"]}
+            )
+        ]
 
 
 class Completeness:
@@ -64,7 +69,11 @@ class TotalsEqualParts:
     frame = "reconciliation"
 
     def expectations(self, rule: dict, df: pd.DataFrame, data_year: int) -> list:
-        return [_gx().ExpectColumnPairValuesToBeEqual(column_A="total", column_B="parts_sum", meta={"rule_id": rule["rule_id"]})]
+        return [
+            _gx().ExpectColumnPairValuesToBeEqual(
+                column_A="total", column_B="parts_sum", meta={"rule_id": rule["rule_id"]}
+            )
+        ]
 
 
 CHECKS = {

@@ -4,6 +4,7 @@ A count or amount that moves by more than the rule's threshold (a share, 0.5 = �
 school's accepted value of the previous year, or a rate that moves by more than the threshold in
 percentage points, is worth a second look by the school: fix it or explain it.
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -46,7 +47,9 @@ class YearOnYear:
     """yoy_change: each school's values against its accepted values of the previous year. A file with
     errors gets none: it is fixed first."""
 
-    def findings(self, rule: dict, subs: list[ParsedSubmission], previous: dict[str, dict[str, float]]) -> list[Finding]:
+    def findings(
+        self, rule: dict, subs: list[ParsedSubmission], previous: dict[str, dict[str, float]]
+    ) -> list[Finding]:
         out = []
         for sub in subs:
             before = previous.get(sub.school_code or "")
@@ -58,7 +61,12 @@ class YearOnYear:
 
 def all_yoy_findings(file_name: str, now: dict[str, float], before: dict[str, float]) -> list[Finding]:
     """Every yoy_change rule's warnings on one school's values (for the sample explanations)."""
-    return [f for rule in rules().values() if rule["check_kind"] == "yoy_change" for f in yoy_findings(rule, file_name, now, before)]
+    return [
+        f
+        for rule in rules().values()
+        if rule["check_kind"] == "yoy_change"
+        for f in yoy_findings(rule, file_name, now, before)
+    ]
 
 
 def yoy_findings(
@@ -86,8 +94,14 @@ def yoy_findings(
             cell = where.get(code, {})
             out.append(
                 Finding(
-                    rule["rule_id"], file_name, sheet=cell.get("sheet", ""), row=cell.get("row_number"), cell=cell.get("cell", ""),
-                    indicator_code=code, found=f"「{ind.name_zh}」本年 {_plain(cur)}，上年 {_plain(prev)}（{shown}）", expected=expected,
+                    rule["rule_id"],
+                    file_name,
+                    sheet=cell.get("sheet", ""),
+                    row=cell.get("row_number"),
+                    cell=cell.get("cell", ""),
+                    indicator_code=code,
+                    found=f"「{ind.name_zh}」本年 {_plain(cur)}，上年 {_plain(prev)}（{shown}）",
+                    expected=expected,
                 )
             )
     return out

@@ -10,6 +10,7 @@
 
 A rule row whose kind is not here, or a kind here without a row, fails tests/test_rule_registry.py.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -97,7 +98,9 @@ def _rules_of(table: dict) -> list[dict]:
     return [r for r in rules().values() if r["check_kind"] in table]
 
 
-def check_batch(subs: list[ParsedSubmission], data_year: int, previous: dict[str, dict[str, float]]) -> dict[str, list[Finding]]:
+def check_batch(
+    subs: list[ParsedSubmission], data_year: int, previous: dict[str, dict[str, float]]
+) -> dict[str, list[Finding]]:
     """The findings of the batch-stage rules on each new submission, by file name. Reading's findings
     are an input (a cell already reported unreadable gets no second finding); nothing is appended to them."""
     out: dict[str, list[Finding]] = defaultdict(list)
@@ -110,7 +113,9 @@ def check_batch(subs: list[ParsedSubmission], data_year: int, previous: dict[str
             for f in _frame_checks(batch, level, data_year):
                 out[f.file_name].append(f)
     # year-on-year warnings only for files that are not refused anyway: those are fixed first
-    refused = {s.file_name for s in subs if s.blocking} | {name for name, fs in out.items() if any(f.severity == "error" for f in fs)}
+    refused = {s.file_name for s in subs if s.blocking} | {
+        name for name, fs in out.items() if any(f.severity == "error" for f in fs)
+    }
     clean = [s for s in subs if s.file_name not in refused]
     for rule in _rules_of(PREVIOUS_YEAR):
         for f in PREVIOUS_YEAR[rule["check_kind"]].findings(rule, clean, previous):
@@ -122,7 +127,12 @@ def _frame_checks(subs: list[ParsedSubmission], level: str, data_year: int) -> l
     indicators = submission_checks.indicators_of(level, data_year)
     by_name = {s.file_name: s for s in subs}
     frames = (
-        (SUBMISSION_FRAME, submission_checks.submission_frame(subs, [i.code for i in indicators]), [KEY], "submissions"),
+        (
+            SUBMISSION_FRAME,
+            submission_checks.submission_frame(subs, [i.code for i in indicators]),
+            [KEY],
+            "submissions",
+        ),
         (LIST_RECORD_FRAME, submission_checks.list_record_frame(subs), LIST_KEY, "list_rows"),
     )
     out = []
@@ -135,7 +145,10 @@ def _frame_checks(subs: list[ParsedSubmission], level: str, data_year: int) -> l
             continue
         failures, _ = validate(ctx.frame, expectations, f"{gate}_{level}_{data_year}", index)
         unknown = {
-            row[KEY] for f in failures if rules()[f.meta["rule_id"]]["check_kind"] == "school_known" for row in f.unexpected_rows
+            row[KEY]
+            for f in failures
+            if rules()[f.meta["rule_id"]]["check_kind"] == "school_known"
+            for row in f.unexpected_rows
         }
         for failure in failures:
             rule = rules()[failure.meta["rule_id"]]

@@ -6,6 +6,7 @@ sheet and cell. List-sheet records (one row per major) are a second frame. Each 
 contributes its expectations to the suite of its frame and words the finding of a failing row; which
 kind implements a rule is decided in data_checks/registry.py.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -72,7 +73,9 @@ def list_record_frame(subs: list[ParsedSubmission]) -> pd.DataFrame:
     for s in subs:
         for r in s.list_rows:
             key = (s.file_name, r["sheet"], r["row_number"])
-            rec = records.setdefault(key, {KEY: s.file_name, "sheet": r["sheet"], "row_number": r["row_number"], "row_key": r["row_key"]})
+            rec = records.setdefault(
+                key, {KEY: s.file_name, "sheet": r["sheet"], "row_number": r["row_number"], "row_key": r["row_key"]}
+            )
             rec[r["column_name"]] = r["value"]
     return pd.DataFrame(list(records.values()), columns=LIST_KEY if not records else None)
 
@@ -102,7 +105,9 @@ def _in_missing_sheet(sub: ParsedSubmission, code: str) -> bool:
 
 
 def _already_reported(sub: ParsedSubmission, code: str) -> bool:
-    return any(f.indicator_code == code and f.rule_id in UNREADABLE for f in sub.findings) or _in_missing_sheet(sub, code)
+    return any(f.indicator_code == code and f.rule_id in UNREADABLE for f in sub.findings) or _in_missing_sheet(
+        sub, code
+    )
 
 
 class Registry:
@@ -110,8 +115,18 @@ class Registry:
     reported once, as unknown (M001), not again as inactive or of another level."""
 
     frame = "submission"
-    COLUMN = {"school_known": "school_code", "school_active": "school_code", "year_match": "data_year", "level_match": "school_level"}
-    FIELD = {"school_known": "school_code", "school_active": "school_code", "year_match": "data_year", "level_match": "level"}
+    COLUMN = {
+        "school_known": "school_code",
+        "school_active": "school_code",
+        "year_match": "data_year",
+        "level_match": "school_level",
+    }
+    FIELD = {
+        "school_known": "school_code",
+        "school_active": "school_code",
+        "year_match": "data_year",
+        "level_match": "level",
+    }
 
     def expectations(self, rule: dict, ctx: Context) -> list:
         registry = catalogue.schools()
@@ -150,14 +165,25 @@ class RequiredValue:
     def expectations(self, rule: dict, ctx: Context) -> list:
         e = _gx()
         meta = {"rule_id": rule["rule_id"]}
-        return [e.ExpectColumnValuesToNotBeNull(column=i.code, meta={**meta, "indicator": i.code}) for i in ctx.indicators if i.required]
+        return [
+            e.ExpectColumnValuesToNotBeNull(column=i.code, meta={**meta, "indicator": i.code})
+            for i in ctx.indicators
+            if i.required
+        ]
 
     def finding(self, rule: dict, meta: dict, row: dict, ctx: Context, unknown: set[str]) -> Finding | None:
         sub, code = ctx.sub(row), meta["indicator"]
         if _already_reported(sub, code):
             return None
         name = catalogue.indicators()[code].name_zh
-        return Finding(rule["rule_id"], sub.file_name, **_at(sub, code), indicator_code=code, found=f"「{name}」未填写", expected="数值（确实为零请填 0）")
+        return Finding(
+            rule["rule_id"],
+            sub.file_name,
+            **_at(sub, code),
+            indicator_code=code,
+            found=f"「{name}」未填写",
+            expected="数值（确实为零请填 0）",
+        )
 
 
 class ValueRange:
@@ -169,7 +195,10 @@ class ValueRange:
         e = _gx()
         return [
             e.ExpectColumnValuesToBeBetween(
-                column=i.code, min_value=i.min_value, max_value=i.max_value, meta={"rule_id": rule["rule_id"], "indicator": i.code}
+                column=i.code,
+                min_value=i.min_value,
+                max_value=i.max_value,
+                meta={"rule_id": rule["rule_id"], "indicator": i.code},
             )
             for i in ctx.indicators
         ]
@@ -180,8 +209,12 @@ class ValueRange:
             return None
         ind = catalogue.indicators()[code]
         return Finding(
-            rule["rule_id"], sub.file_name, **_at(sub, code), indicator_code=code,
-            found=f"「{ind.name_zh}」为 {row.get(code):g} {ind.unit}", expected=f"{ind.min_value:g}–{ind.max_value:g} {ind.unit}",
+            rule["rule_id"],
+            sub.file_name,
+            **_at(sub, code),
+            indicator_code=code,
+            found=f"「{ind.name_zh}」为 {row.get(code):g} {ind.unit}",
+            expected=f"{ind.min_value:g}–{ind.max_value:g} {ind.unit}",
         )
 
 
@@ -202,8 +235,16 @@ class PartsAndWhole:
         meta = {"rule_id": rule["rule_id"], "indicator": parts[0], "parts": parts, "wholes": wholes}
         e = _gx()
         if rule["check_kind"] == "part_le_whole":
-            return [e.ExpectColumnPairValuesAToBeGreaterThanB(column_A=a, column_B=b, or_equal=True, ignore_row_if="either_value_is_missing", meta=meta)]
-        return [e.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b, ignore_row_if="either_value_is_missing", meta=meta)]
+            return [
+                e.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A=a, column_B=b, or_equal=True, ignore_row_if="either_value_is_missing", meta=meta
+                )
+            ]
+        return [
+            e.ExpectColumnPairValuesToBeEqual(
+                column_A=a, column_B=b, ignore_row_if="either_value_is_missing", meta=meta
+            )
+        ]
 
     def finding(self, rule: dict, meta: dict, row: dict, ctx: Context, unknown: set[str]) -> Finding | None:
         sub, code = ctx.sub(row), meta["indicator"]
@@ -213,8 +254,12 @@ class PartsAndWhole:
         parts, wholes = meta["parts"], meta["wholes"]
         got = row.get(f"_part_{rule['rule_id']}"), row.get(f"_whole_{rule['rule_id']}")
         return Finding(
-            rule["rule_id"], sub.file_name, **_at(sub, code), indicator_code=code,
-            found=f"{_names(parts)} = {got[0]:g}，{_names(wholes)} = {got[1]:g}", expected=f"{_names(parts)} {op} {_names(wholes)}",
+            rule["rule_id"],
+            sub.file_name,
+            **_at(sub, code),
+            indicator_code=code,
+            found=f"{_names(parts)} = {got[0]:g}，{_names(wholes)} = {got[1]:g}",
+            expected=f"{_names(parts)} {op} {_names(wholes)}",
         )
 
 
@@ -228,15 +273,23 @@ class ListSum:
         if not {column, whole} <= set(ctx.frame.columns):
             return []
         meta = {"rule_id": rule["rule_id"], "indicator": whole, "list_column": rule["part_codes"]}
-        return [_gx().ExpectColumnPairValuesToBeEqual(column_A=whole, column_B=column, ignore_row_if="either_value_is_missing", meta=meta)]
+        return [
+            _gx().ExpectColumnPairValuesToBeEqual(
+                column_A=whole, column_B=column, ignore_row_if="either_value_is_missing", meta=meta
+            )
+        ]
 
     def finding(self, rule: dict, meta: dict, row: dict, ctx: Context, unknown: set[str]) -> Finding | None:
         sub, code, column = ctx.sub(row), meta["indicator"], meta["list_column"]
         sheet = next(r["sheet"] for r in sub.list_rows if r["column_name"] == column)
         name = catalogue.indicators()[code].name_zh
         return Finding(
-            rule["rule_id"], sub.file_name, sheet=sheet, indicator_code=code,
-            found=f"分专业合计 {row.get('_list_' + column):g}，「{name}」{row.get(code):g}", expected="分专业合计等于总数",
+            rule["rule_id"],
+            sub.file_name,
+            sheet=sheet,
+            indicator_code=code,
+            found=f"分专业合计 {row.get('_list_' + column):g}，「{name}」{row.get(code):g}",
+            expected="分专业合计等于总数",
         )
 
 
@@ -250,17 +303,25 @@ class ListRecordPartLeWhole:
             return []
         return [
             _gx().ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=rule["whole_code"], column_B=rule["part_codes"], or_equal=True,
-                ignore_row_if="either_value_is_missing", meta={"rule_id": rule["rule_id"]},
+                column_A=rule["whole_code"],
+                column_B=rule["part_codes"],
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                meta={"rule_id": rule["rule_id"]},
             )
         ]
 
     def finding(self, rule: dict, meta: dict, row: dict, ctx: Context, unknown: set[str]) -> Finding | None:
         version = catalogue.template_version_for(ctx.data_year, ctx.level)
-        label = {c["column_name"]: c["column_label_zh"] for c in catalogue.list_columns(version, ctx.level)[row["sheet"]]}
+        label = {
+            c["column_name"]: c["column_label_zh"] for c in catalogue.list_columns(version, ctx.level)[row["sheet"]]
+        }
         part, whole = rule["part_codes"], rule["whole_code"]
         return Finding(
-            rule["rule_id"], row[KEY], sheet=row["sheet"], row=int(row["row_number"]),
+            rule["rule_id"],
+            row[KEY],
+            sheet=row["sheet"],
+            row=int(row["row_number"]),
             found=f"专业「{row['row_key']}」{label[part]} {row.get(part):g}，{label[whole]} {row.get(whole):g}",
             expected=rule["title_zh"].replace("大于", "不大于"),
         )
@@ -281,7 +342,10 @@ class OneFilePerSchool:
                 others = "、".join(f"「{o.file_name}」" for o in group if o is not sub)
                 out.append(
                     Finding(
-                        rule["rule_id"], sub.file_name, sheet=INFO_SHEET, row=sub.info_rows.get("school_code"),
+                        rule["rule_id"],
+                        sub.file_name,
+                        sheet=INFO_SHEET,
+                        row=sub.info_rows.get("school_code"),
                         found=f"本批次中文件{others}也是学校代码「{code}」的数据",
                         expected="每所学校每个年度只提交一个文件（更正后的文件替换原文件）",
                     )

@@ -2,13 +2,14 @@
 
 Pure functions over the CSV files; the same files are dbt seeds, so Python and SQL read one truth.
 """
+
 from __future__ import annotations
 
 import csv
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from orchestration.settings import SEEDS_DIR
@@ -65,7 +66,7 @@ def _num(text: str) -> float | None:
     return float(text) if text not in ("", None) else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def indicators(seeds_dir: Path = SEEDS_DIR) -> dict[str, Indicator]:
     out = {}
     for r in read_seed("indicators", seeds_dir):
@@ -89,7 +90,7 @@ def indicators(seeds_dir: Path = SEEDS_DIR) -> dict[str, Indicator]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def components(seeds_dir: Path = SEEDS_DIR) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for r in read_seed("indicator_components", seeds_dir):
@@ -97,7 +98,7 @@ def components(seeds_dir: Path = SEEDS_DIR) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def template_version_for(data_year: int, level: str, seeds_dir: Path = SEEDS_DIR) -> str | None:
     """The template a school of `level` fills for `data_year`; None where no data are collected."""
     for r in read_seed("template_versions", seeds_dir):
@@ -119,7 +120,7 @@ def template_sheets(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> li
     return sorted(rows, key=lambda r: int(r["sheet_order"]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def list_columns(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> dict[str, tuple[dict[str, str], ...]]:
     """List sheets of a template (one row per record, e.g. 专业设置 per major): sheet -> its columns in order."""
     out: dict[str, list[dict[str, str]]] = {}
@@ -129,7 +130,7 @@ def list_columns(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> dict[
     return {k: tuple(sorted(v, key=lambda c: int(c["column_order"]))) for k, v in out.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def majors(seeds_dir: Path = SEEDS_DIR) -> dict[str, dict[str, str]]:
     return {r["major_code"]: r for r in read_seed("majors", seeds_dir)}
 
@@ -149,7 +150,7 @@ class TemplateRow:
         return self.indicator.code
 
 
-@lru_cache(maxsize=None)
+@cache
 def template_rows(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> tuple[TemplateRow, ...]:
     """The rows a school of `level` fills in template `version`, sheet by sheet in table order."""
     inds = indicators(seeds_dir)
@@ -196,7 +197,7 @@ class School:
         return self.active_in(data_year) and data_year not in self.excluded_years
 
 
-@lru_cache(maxsize=None)
+@cache
 def schools(seeds_dir: Path = SEEDS_DIR) -> dict[str, School]:
     excluded: dict[str, set[int]] = {}
     for r in read_seed("city_scope_exclusions", seeds_dir):

@@ -1,4 +1,5 @@
 """vocwh: write templates and sample submissions, and run the annual report job for a year."""
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,10 @@ def _run(args) -> int:
 def _print_report(edition) -> None:
     folder = settings.report_dir(edition.edition)
     if not (folder / "annual_report.html").exists():
-        print(f"report {edition.edition} ({edition.title}): not built — it compares data years {edition.data_year - 1} and {edition.data_year}; "
-              f"run `vocwh run --year {edition.data_year} --with-previous`")
+        print(
+            f"report {edition.edition} ({edition.title}): not built — it compares data years {edition.data_year - 1} and {edition.data_year}; "
+            f"run `vocwh run --year {edition.data_year} --with-previous`"
+        )
         return
     print(f"report {edition.edition} ({edition.title}): {folder}")
     for name in ("annual_report.html", "annual_report.docx", "annual_report.pdf", "data_appendix.csv"):
@@ -101,7 +104,10 @@ def _report(args) -> int:
         print(exc.args[0], file=sys.stderr)
         return 2
     if not settings.duckdb_path().exists():
-        print(f"no warehouse at {settings.duckdb_path()}: run `vocwh run --year {edition.data_year} --with-previous` first", file=sys.stderr)
+        print(
+            f"no warehouse at {settings.duckdb_path()}: run `vocwh run --year {edition.data_year} --with-previous` first",
+            file=sys.stderr,
+        )
         return 2
     job = definitions.defs.resolve_job_def("annual_report")
     result = job.execute_in_process(
@@ -125,11 +131,17 @@ def _execute(executor: str, year: int, instance, run_config: dict):
 
     if executor == "in_process":
         job = definitions.defs.resolve_job_def("annual_report")
-        return job.execute_in_process(partition_key=str(year), instance=instance, raise_on_error=False, run_config=run_config)
+        return job.execute_in_process(
+            partition_key=str(year), instance=instance, raise_on_error=False, run_config=run_config
+        )
     # each step in its own process, as the Dagster UI runs it
     run_config = {**run_config, "execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
     return dg.execute_job(
-        dg.reconstructable(definitions.annual_report_job), instance=instance, run_config=run_config, tags={"dagster/partition": str(year)}, raise_on_error=False
+        dg.reconstructable(definitions.annual_report_job),
+        instance=instance,
+        run_config=run_config,
+        tags={"dagster/partition": str(year)},
+        raise_on_error=False,
     )
 
 
@@ -145,18 +157,31 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--years", type=int, nargs="+", default=[2024, 2025])
     s.add_argument("--out")
     s.set_defaults(func=_samples)
-    p = sub.add_parser("prepare", help="setup step: parse the dbt project into its manifest (when missing or out of date)")
+    p = sub.add_parser(
+        "prepare", help="setup step: parse the dbt project into its manifest (when missing or out of date)"
+    )
     p.set_defaults(func=_prepare)
     r = sub.add_parser("run", help="run intake → dbt → checks → report for a data year")
     r.add_argument("--year", type=int, required=True, help="the year whose report path is printed")
     r.add_argument("--with-previous", action="store_true", help="run the previous year first (changes need it)")
     r.add_argument("--all-years", action="store_true", help="run every data year that has a template, oldest first")
-    r.add_argument("--samples", action="store_true", help="write the sample submissions first if the landing folder is empty")
-    r.add_argument("--full-refresh", action="store_true", help="rebuild every data year in dbt, not only the run's year")
-    r.add_argument("--executor", choices=["in_process", "multiprocess"], default="in_process", help="run steps in this process or each in its own")
+    r.add_argument(
+        "--samples", action="store_true", help="write the sample submissions first if the landing folder is empty"
+    )
+    r.add_argument(
+        "--full-refresh", action="store_true", help="rebuild every data year in dbt, not only the run's year"
+    )
+    r.add_argument(
+        "--executor",
+        choices=["in_process", "multiprocess"],
+        default="in_process",
+        help="run steps in this process or each in its own",
+    )
     r.set_defaults(func=_run)
     e = sub.add_parser("report", help="build one report edition (HTML, Word, PDF, data appendix) from the warehouse")
-    e.add_argument("--edition", required=True, help="the year on the cover (2020, 2023, 2025) or the edition code (000, 001, 003)")
+    e.add_argument(
+        "--edition", required=True, help="the year on the cover (2020, 2023, 2025) or the edition code (000, 001, 003)"
+    )
     e.set_defaults(func=_report)
     args = parser.parse_args(argv)
     return args.func(args) or 0

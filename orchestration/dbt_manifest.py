@@ -5,6 +5,7 @@ Nothing here runs at import: `prepare()` is called by `vocwh prepare` (and befor
 through dagster-dbt's own `prepare_if_dev`. dbt is the executable installed beside this interpreter,
 named explicitly, so nothing depends on the virtualenv being on PATH.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,7 +23,13 @@ dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=sett
 dbt_project.prepare_if_dev()  # under `dagster dev` only (DAGSTER_IS_DEV_CLI): dagster-dbt's own preparation
 
 _PROJECT = Path(dbt_project.project_dir)
-DBT_SOURCES = [_PROJECT / "dbt_project.yml", _PROJECT / "models", _PROJECT / "macros", _PROJECT / "tests", settings.SEEDS_DIR]
+DBT_SOURCES = [
+    _PROJECT / "dbt_project.yml",
+    _PROJECT / "models",
+    _PROJECT / "macros",
+    _PROJECT / "tests",
+    settings.SEEDS_DIR,
+]
 
 
 def dbt_cli() -> DbtCliResource:

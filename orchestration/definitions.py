@@ -1,4 +1,5 @@
 """The Dagster code location: intake → checks → dbt layers → reports."""
+
 import dagster as dg
 
 from orchestration.defs import automation, dbt, feedback, intake, publish, reports, resources

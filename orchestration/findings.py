@@ -1,13 +1,14 @@
 """A finding is one broken quality rule at one place in one file, worded for a school clerk."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache
 
 from orchestration.catalogue import read_seed
 
 
-@lru_cache(maxsize=None)
+@cache
 def rules() -> dict[str, dict[str, str]]:
     return {r["rule_id"]: r for r in read_seed("quality_rules")}
 

@@ -5,6 +5,7 @@ lock". Steps of a run (in one process or in several, whatever the executor) firs
 exclusive advisory lock on `<warehouse>.lock`, so they wait for each other. A process outside
 the job that still holds the file (a dbt left running by a killed run) is waited for too.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -52,7 +53,9 @@ def exclusive(db_path: Path) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise WarehouseBusy(f"{key} is locked by another step for more than {timeout_seconds():.0f} s") from None
+                    raise WarehouseBusy(
+                        f"{key} is locked by another step for more than {timeout_seconds():.0f} s"
+                    ) from None
                 time.sleep(_POLL_SECONDS)
         depth[key] = 1
         try:

@@ -1,4 +1,5 @@
 """Where things live. One environment variable names the DuckDB file that Dagster and dbt share."""
+
 from __future__ import annotations
 
 import os

@@ -1,6 +1,7 @@
 """One intake batch, composed: read every new file of a year's landing folder (orchestration.intake),
 check the batch against the quality rules (data_checks), load accepted files and every finding
 (orchestration.intake.loader). The intake never calls the checks itself."""
+
 from __future__ import annotations
 
 import logging
@@ -24,10 +25,14 @@ def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> Load
     probes: dict[str, ParsedSubmission] = {}
     for path in landing_files(folder):
         probe = ParsedSubmission(path=path, file_hash=entry_hash(path))
-        probes.setdefault(submission_id(data_year, probe), probe)  # the same bytes under a second name are one submission
+        probes.setdefault(
+            submission_id(data_year, probe), probe
+        )  # the same bytes under a second name are one submission
     new = [p.path for sid, p in probes.items() if sid not in known]
     readings = read_isolated(new)
-    subs = [probe if sid in known else _parse(probe, data_year, readings.get(probe.path)) for sid, probe in probes.items()]
+    subs = [
+        probe if sid in known else _parse(probe, data_year, readings.get(probe.path)) for sid, probe in probes.items()
+    ]
     fresh = [s for s in subs if submission_id(data_year, s) not in known]
     checked = check_batch(fresh, data_year, previous_values(con, data_year)) if fresh else {}
     return load(con, data_year, subs, checked)
@@ -41,4 +46,3 @@ def _parse(probe: ParsedSubmission, data_year: int, reading) -> ParsedSubmission
     except Exception as exc:  # noqa: BLE001 - logged with its traceback; the school gets the finding
         log.exception("parsing %s failed", probe.path)
         return ParsedSubmission(path=probe.path, file_hash=probe.file_hash, findings=[failure_finding(probe.path, exc)])
-

@@ -7,6 +7,7 @@ spreadsheet output is to prefix such text with a single quote, so it shows as wr
 as a string. openpyxl also refuses control characters (IllegalCharacterError): one \\x00 in a cell
 would cost a school its whole workbook, so they are shown as visible escapes instead.
 """
+
 from __future__ import annotations
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE

@@ -1,4 +1,5 @@
 """Every test session gets its own warehouse home: nothing touches var/ of the checkout."""
+
 import os
 import tempfile
 from pathlib import Path

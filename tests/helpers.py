@@ -1,4 +1,5 @@
 """Shared test helpers: read-only access to a warehouse file."""
+
 from contextlib import contextmanager
 
 import duckdb

@@ -1,7 +1,9 @@
 """Materialize the graph for one data year against a warehouse of the test's own."""
+
 from pathlib import Path
 
 import dagster as dg
+
 from orchestration.definitions import defs
 from orchestration.defs.resources import default_resources
 

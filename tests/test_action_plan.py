@@ -1,4 +1,5 @@
 """The action plan's targets (report 002) are reference data, and the mart compares them with 2020."""
+
 import csv
 from pathlib import Path
 
@@ -23,7 +24,8 @@ def test_every_printed_target_is_in_the_seed():
     assert printed, "report 002 figures not found"
     for fig in printed:
         matches = [
-            t for t in targets
+            t
+            for t in targets
             if (int(t["line"]) == int(fig["line"]) or f"L{fig['line']}" in t["note"])
             and float(t["target_value"]) == _in_unit(fig["value"], fig["unit"], t["unit"])
         ]
@@ -32,9 +34,12 @@ def test_every_printed_target_is_in_the_seed():
 
 def test_targets_against_2020_actuals(built_warehouse):
     with read_only(settings.duckdb_path()) as con:
-        rows = {r[0]: r[1:] for r in con.execute(
-            "select target_code, status, actual_value from marts.mart_action_plan_targets"
-        ).fetchall()}
+        rows = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "select target_code, status, actual_value from marts.mart_action_plan_targets"
+            ).fetchall()
+        }
     # 专科 students: 60690 in 2020 (report 000, 26 schools) against about 100000 → not met
     assert rows["t2020_associate_students"] == ("not_met", 60690)
     # 双师型 share 2581/4261 = 60.57 % against at least 80 % → not met

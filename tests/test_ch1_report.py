@@ -1,4 +1,5 @@
 """Chapter 一 beyond the city marts: per-school facts the report states, and the rendered HTML."""
+
 import re
 
 from orchestration import settings

@@ -9,6 +9,7 @@
 - A run whose orchestrator is killed mid-dbt leaves an orphaned dbt holding the DuckDB file; the
   next run waits for it instead of failing on the lock, and completes.
 """
+
 import fcntl
 import json
 import os
@@ -64,7 +65,11 @@ def _env(home: Path) -> dict[str, str]:
 def _start_run(home: Path, *options: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", "run", "--year", str(YEAR), *options],
-        cwd=settings.REPO_ROOT, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=settings.REPO_ROOT,
+        env=_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,  # its own process group: the test can kill the run with all its children
     )
 
@@ -147,7 +152,9 @@ def test_analyst_with_the_published_copy_open_never_blocks_a_run(home, tmp_path)
     stop = tmp_path / "stop"
     published = str(home / "published" / "warehouse.duckdb")
     readers = {
-        mode: subprocess.Popen([sys.executable, "-c", READER, mode, published, str(tmp_path / f"{mode}.jsonl"), str(stop), PUBLISHED_STATE])
+        mode: subprocess.Popen(
+            [sys.executable, "-c", READER, mode, published, str(tmp_path / f"{mode}.jsonl"), str(stop), PUBLISHED_STATE]
+        )
         for mode in ("hold", "reopen")
     }
     try:
@@ -159,7 +166,10 @@ def test_analyst_with_the_published_copy_open_never_blocks_a_run(home, tmp_path)
         for reader in readers.values():
             reader.wait(timeout=60)
     new = _published(home)
-    held, reopened = ([json.loads(line) for line in (tmp_path / f"{mode}.jsonl").read_text().splitlines()] for mode in ("hold", "reopen"))
+    held, reopened = (
+        [json.loads(line) for line in (tmp_path / f"{mode}.jsonl").read_text().splitlines()]
+        for mode in ("hold", "reopen")
+    )
     assert new[0] != old[0] and new[1] == old[1] + 11
     assert held and reopened and not [r for r in held + reopened if "error" in r]
     assert {tuple(r["state"]) for r in held} == {tuple(old)}  # the open session keeps its snapshot
@@ -188,7 +198,9 @@ def test_orchestrator_killed_mid_dbt_leaves_an_orphan_the_next_run_waits_for(hom
     dbt = {}
 
     def dbt_running():
-        dbt.update({p: c for p, c in _session_processes(run.pid).items() if p != run.pid and "dbt" in c and " build" in c})
+        dbt.update(
+            {p: c for p, c in _session_processes(run.pid).items() if p != run.pid and "dbt" in c and " build" in c}
+        )
         return bool(dbt)
 
     _wait_for(dbt_running, run, "dbt build to start")

@@ -8,6 +8,7 @@ The school fills in 学校说明 / 说明人 in the workbook's 预警说明 shee
 error for good measure, and returns it: the warning is released (who and when recorded), the
 error's explanation is refused (E001), the report step runs and the published copy is produced.
 """
+
 import shutil
 
 import pytest
@@ -83,7 +84,14 @@ def explained(tmp_path_factory):
         ws.cell(r, col["学校说明"]).value = "体质测试优良率按 0.85 填写，即 85%，经核对无误。"
         ws.cell(r, col["说明人"]).value = "王老师"
     error_row = ws.max_row + 1
-    for name, value in {"学校代码": school, "数据年度": YEAR, "规则编号": "X001", "指标代码": "senior_title_teachers", "学校说明": "口径不同", "说明人": "王老师"}.items():
+    for name, value in {
+        "学校代码": school,
+        "数据年度": YEAR,
+        "规则编号": "X001",
+        "指标代码": "senior_title_teachers",
+        "学校说明": "口径不同",
+        "说明人": "王老师",
+    }.items():
         ws.cell(error_row, col[name]).value = value
     returned = home / "landing" / str(YEAR) / EXPLANATION_FOLDER / feedback.name
     returned.parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +111,8 @@ def test_an_open_warning_holds_the_report_back(explained):
     assert on_the_row == ("explained", "示例数据", "优良率按小数 0.85 填写，即 85%")  # by the file's 填报人
     with read_only(home / "warehouse.duckdb") as con:
         value = con.execute(
-            "select value from raw.submission_values where school_code = ? and indicator_code = 'fitness_excellent_rate'", [school]
+            "select value from raw.submission_values where school_code = ? and indicator_code = 'fitness_excellent_rate'",
+            [school],
         ).fetchone()[0]
     assert value == 85.0
 
@@ -125,9 +134,15 @@ def test_an_explanation_of_an_error_is_refused(explained):
     home, school, _, _, _, error_row, _ = explained
     with read_only(home / "warehouse.duckdb") as con:
         refused = con.execute(
-            "select row_number, problem_rule_id, problem_zh from raw.warning_explanations where school_code = ? and status = 'refused'", [school]
+            "select row_number, problem_rule_id, problem_zh from raw.warning_explanations where school_code = ? and status = 'refused'",
+            [school],
         ).fetchall()
     assert len(refused) == 1
     row, rule, message = refused[0]
     assert (row, rule) == (error_row, "E001")
-    assert "工作表「预警说明」" in message and f"第 {error_row} 行" in message and "X001" in message and "重新提交" in message
+    assert (
+        "工作表「预警说明」" in message
+        and f"第 {error_row} 行" in message
+        and "X001" in message
+        and "重新提交" in message
+    )

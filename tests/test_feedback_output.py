@@ -3,6 +3,7 @@ workbook, and a file without a (known) school code is told its real problems.
 
 Writes real workbooks in tmp_path and reads them back with openpyxl; no Dagster, no dbt.
 """
+
 from datetime import datetime
 
 import pytest
@@ -19,11 +20,24 @@ NAN = float("nan")
 
 def _finding(school_code, file_name, severity="warning", **extra):
     return {
-        "data_year": YEAR, "school_code": school_code, "file_name": file_name,
-        "rule_id": "V004", "severity": severity, "title_zh": "数值变化过大", "sheet": "教师队伍", "row_number": 5,
-        "cell": "D5", "indicator_code": "teachers", "found": "12", "expected": "10", "message_zh": "专任教师数变化过大",
-        "resolution": "open" if severity == "warning" else "must_fix", "resolution_text": None, "resolved_by": None,
-        "resolved_at": None, **extra,
+        "data_year": YEAR,
+        "school_code": school_code,
+        "file_name": file_name,
+        "rule_id": "V004",
+        "severity": severity,
+        "title_zh": "数值变化过大",
+        "sheet": "教师队伍",
+        "row_number": 5,
+        "cell": "D5",
+        "indicator_code": "teachers",
+        "found": "12",
+        "expected": "10",
+        "message_zh": "专任教师数变化过大",
+        "resolution": "open" if severity == "warning" else "must_fix",
+        "resolution_text": None,
+        "resolved_by": None,
+        "resolved_at": None,
+        **extra,
     }
 
 
@@ -36,13 +50,34 @@ def _text(path):
     return "\n".join(str(c.value) for c in _cells(path))
 
 
-HOSTILE = ['=HYPERLINK("http://x","y")', "@SUM(A1)", "+1+1", "-2+3", "\t=1+1", "\r=1+1", "a\x00b", "bell\x07", "esc\x1b[31m"]
+HOSTILE = [
+    '=HYPERLINK("http://x","y")',
+    "@SUM(A1)",
+    "+1+1",
+    "-2+3",
+    "\t=1+1",
+    "\r=1+1",
+    "a\x00b",
+    "bell\x07",
+    "esc\x1b[31m",
+]
 
 
 @pytest.mark.parametrize(
     "value,written",
-    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-2", "'-2"), ("@A1", "'@A1"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-     ("a\x00b\x1f", "a\\x00b\\x1f"), ("\x00=1", "\\x00=1"), ("正常文字", "正常文字"), ("a=b", "a=b"), ("=", "'=")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@A1", "'@A1"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("a\x00b\x1f", "a\\x00b\\x1f"),
+        ("\x00=1", "\\x00=1"),
+        ("正常文字", "正常文字"),
+        ("a=b", "a=b"),
+        ("=", "'="),
+    ],
 )
 def test_safe_cell_escapes_formula_starts_and_control_characters(value, written):
     assert safe_cell(value) == written
@@ -61,7 +96,13 @@ def test_safe_cell_leaves_non_text_alone(value):
 def test_hostile_text_in_findings_stays_text(tmp_path):
     keys = ("found", "expected", "message_zh", "explanation", "explained_by", "sheet", "cell", "title_zh")
     rows = [
-        _finding("BJZZ001", "BJZZ001_2025.xlsx", severity, **dict.fromkeys(keys, text), explained_on=datetime(2025, 10, 8, 9, 30))
+        _finding(
+            "BJZZ001",
+            "BJZZ001_2025.xlsx",
+            severity,
+            **dict.fromkeys(keys, text),
+            explained_on=datetime(2025, 10, 8, 9, 30),
+        )
         for text in HOSTILE
         for severity in ("warning", "error")
     ]
@@ -75,7 +116,9 @@ def test_hostile_text_in_findings_stays_text(tmp_path):
     assert explain.max_row == 2 + len(HOSTILE)  # warnings only
     explained = {explain.cell(r, 8).value.replace("\r", "\n") for r in range(3, explain.max_row + 1)}
     assert explained == {safe_cell(t).replace("\r", "\n") for t in HOSTILE}  # a stored \r reads back as \n without lxml
-    assert explain.cell(3, 10).value == datetime(2025, 10, 8, 9, 30) and explain.cell(3, 10).number_format == "yyyy-mm-dd"
+    assert (
+        explain.cell(3, 10).value == datetime(2025, 10, 8, 9, 30) and explain.cell(3, 10).number_format == "yyyy-mm-dd"
+    )
     assert explain.column_dimensions["J"].width >= 12  # a date, not "###"
 
 
@@ -93,12 +136,16 @@ def test_one_school_failing_does_not_stop_the_others(tmp_path, monkeypatch):
     written, failed = write_year_feedback(files, findings, tmp_path, YEAR, {})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["BJZZ001_2025_反馈.xlsx", "BJZZ003_2025_反馈.xlsx"]
     assert [p.name for p in written] == ["BJZZ001_2025_反馈.xlsx", "BJZZ003_2025_反馈.xlsx"]
-    assert failed == [{"school_code": "BJZZ002", "file_name": "BJZZ002_2025.xlsx", "error": "ValueError: odd data of BJZZ002"}]
+    assert failed == [
+        {"school_code": "BJZZ002", "file_name": "BJZZ002_2025.xlsx", "error": "ValueError: odd data of BJZZ002"}
+    ]
 
 
 def test_an_illegal_character_no_longer_fails_a_workbook(tmp_path):
     files = [("BJZZ001", "BJZZ001_2025.xlsx")]
-    written, failed = write_year_feedback(files, [_finding("BJZZ001", "BJZZ001_2025.xlsx", found="x\x00y")], tmp_path, YEAR, {})
+    written, failed = write_year_feedback(
+        files, [_finding("BJZZ001", "BJZZ001_2025.xlsx", found="x\x00y")], tmp_path, YEAR, {}
+    )
     assert failed == [] and "x\\x00y" in _text(written[0])
 
 
@@ -124,8 +171,10 @@ def test_a_file_without_school_code_is_told_its_problems(tmp_path, missing):
 
 def test_unknown_and_clean_schools_are_titled_without_nan(tmp_path):
     files = [("BJZZ999", "BJZZ999_2025.xlsx"), ("BJZZ001", "BJZZ001_2025.xlsx")]
-    findings = [_finding("BJZZ999", "BJZZ999_2025.xlsx", "error", rule_id="M001"),
-                _finding("BJZZ999", "BJZZ999_2025.xlsx", "info", rule_id="S009", resolution="noted")]
+    findings = [
+        _finding("BJZZ999", "BJZZ999_2025.xlsx", "error", rule_id="M001"),
+        _finding("BJZZ999", "BJZZ999_2025.xlsx", "info", rule_id="S009", resolution="noted"),
+    ]
     written, _ = write_year_feedback(files, findings, tmp_path, YEAR, school_names={"BJZZ001": "北京市商业学校"})
     unknown = load_workbook(tmp_path / "BJZZ999_2025_反馈.xlsx")
     title = unknown["问题清单"]["A1"].value
@@ -144,7 +193,11 @@ def test_a_code_as_written_cannot_leave_the_feedback_folder():
 
 @pytest.mark.parametrize("filled", [False, True])
 def test_template_has_no_formula_cells(tmp_path, filled):
-    info = {"school_code": "BJZZ001", "filled_by": "=HYPERLINK(\"http://x\",\"y\")", "phone": "+86 10 1234"} if filled else None
+    info = (
+        {"school_code": "BJZZ001", "filled_by": '=HYPERLINK("http://x","y")', "phone": "+86 10 1234"}
+        if filled
+        else None
+    )
     path = write_workbook(tmp_path / "t.xlsx", "中职", YEAR, info)
     cells = _cells(path)
     assert cells and [c.coordinate for c in cells if c.data_type == "f"] == []

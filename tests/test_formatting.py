@@ -1,18 +1,25 @@
 """Display units and rounding as the reports print them; change wording by semantics."""
+
+import re
 from decimal import Decimal
 
 import pytest
 
 from orchestration.reports.formatting import change_words, display, grouped, round_half_up, scale_for, signed
-import re
-
 from orchestration.reports.metrics import Metric
 from orchestration.reports.sources import Sources
 from orchestration.reports.trace import Trace
 
 
 @pytest.mark.parametrize(
-    "base,shown,scale", [("人", "万人", 10_000), ("元", "亿元", 100_000_000), ("元", "万元", 10_000), ("平方米", "万平方米", 10_000), ("册", "册", 1)]
+    "base,shown,scale",
+    [
+        ("人", "万人", 10_000),
+        ("元", "亿元", 100_000_000),
+        ("元", "万元", 10_000),
+        ("平方米", "万平方米", 10_000),
+        ("册", "册", 1),
+    ],
 )
 def test_scale_for(base, shown, scale):
     assert scale_for(base, shown) == scale
@@ -48,8 +55,20 @@ def _sources() -> Sources:
     return sources
 
 
-BASE = {"data_year": 2025, "indicator_code": "x", "indicator_name": "x", "group_name": "中职", "unit": "人", "value": 0, "prev_value": 0,
-        "change_abs": None, "change_pct": None, "change_pp": None, "schools_reporting": 1, "schools_expected": 1}
+BASE = {
+    "data_year": 2025,
+    "indicator_code": "x",
+    "indicator_name": "x",
+    "group_name": "中职",
+    "unit": "人",
+    "value": 0,
+    "prev_value": 0,
+    "change_abs": None,
+    "change_pct": None,
+    "change_pp": None,
+    "schools_reporting": 1,
+    "schools_expected": 1,
+}
 
 
 class _Text(Metric):
@@ -81,7 +100,17 @@ def test_unchanged_count_reads_as_flat():
     assert _metric(value=757, prev_value=757, change_abs=0.0).delta(suffix="个") == "持平"
 
 
-@pytest.mark.parametrize("value,decimals,text", [(6.225, 2, "+6.23"), (-6.225, 2, "-6.23"), (-1234, 0, "-1,234"), (248, 0, "+248"), (0.004, 2, "0.00"), (-0.004, 2, "0.00")])
+@pytest.mark.parametrize(
+    "value,decimals,text",
+    [
+        (6.225, 2, "+6.23"),
+        (-6.225, 2, "-6.23"),
+        (-1234, 0, "-1,234"),
+        (248, 0, "+248"),
+        (0.004, 2, "0.00"),
+        (-0.004, 2, "0.00"),
+    ],
+)
 def test_signed_changes_round_half_up_like_the_prose(value, decimals, text):
     assert signed(value, decimals) == text
 
@@ -93,8 +122,14 @@ def test_table_and_prose_print_one_change_the_same():
     assert str(sources.metric_number(row, "change_pp", "", 2, table=True)).endswith(">+6.23</span>")
     assert _metric(**row).pp() == "提升 6.23 个百分点"
     row = {**row, "unit": "人", "change_pp": None, "change_abs": -883.0, "change_pct": -6.225}
-    assert str(sources.metric_number(row, "change_pct", "", 2, table=True)).endswith(">-6.23</span>") and _metric(**row).pct() == "降幅 6.23%"
-    assert [n.source_key for n in sources.trace.numbers] == ["x · 中职 · 2025 · change_pp", "x · 中职 · 2025 · change_pct"]
+    assert (
+        str(sources.metric_number(row, "change_pct", "", 2, table=True)).endswith(">-6.23</span>")
+        and _metric(**row).pct() == "降幅 6.23%"
+    )
+    assert [n.source_key for n in sources.trace.numbers] == [
+        "x · 中职 · 2025 · change_pp",
+        "x · 中职 · 2025 · change_pct",
+    ]
 
 
 def test_report_page_escapes_what_schools_wrote():
@@ -103,9 +138,20 @@ def test_report_page_escapes_what_schools_wrote():
     from orchestration.reports.render import _env
 
     hostile = '<img src=x onerror="alert(1)">.xlsx'
-    html = _env().get_template("edition_page.html.j2").render(
-        edition=find("2025"), chapters=[{"title": "一、基本概况", "code": "ch1", "text": ""}], numbers=[], generated_at="",
-        quality={"accepted": 1, "expected": 2, "quarantined": [{"file_name": hostile, "rule_id": "F001", "message_zh": "<script>x</script>"}]},
+    html = (
+        _env()
+        .get_template("edition_page.html.j2")
+        .render(
+            edition=find("2025"),
+            chapters=[{"title": "一、基本概况", "code": "ch1", "text": ""}],
+            numbers=[],
+            generated_at="",
+            quality={
+                "accepted": 1,
+                "expected": 2,
+                "quarantined": [{"file_name": hostile, "rule_id": "F001", "message_zh": "<script>x</script>"}],
+            },
+        )
     )
     assert "<img src=x" not in html and "<script>x" not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;.xlsx" in html and "&lt;script&gt;" in html

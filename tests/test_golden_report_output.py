@@ -6,6 +6,7 @@ cells, tests/test_report_formats.py). Text: the data appendix (data_appendix.csv
 number with its source) must hold a number from the expected source — mart row or fact — printed as
 the report printed it. Contradictions print the value the data hold (held_value).
 """
+
 from __future__ import annotations
 
 import csv
@@ -53,7 +54,9 @@ def _checkable(r: dict) -> bool:
     if r["table_id"].startswith("表"):
         return True
     counts = ("schools_reporting", "schools_expected")
-    return r["indicator_code"].startswith("fact:") or (r["measure"] in (*MEASURES, *counts) and not r["indicator_code"].startswith("dataset:"))
+    return r["indicator_code"].startswith("fact:") or (
+        r["measure"] in (*MEASURES, *counts) and not r["indicator_code"].startswith("dataset:")
+    )
 
 
 CHECKED = [r for r in ROWS if _checkable(r)]
@@ -158,7 +161,9 @@ def test_the_report_prints_the_published_figure(outputs, row):
         table = tables.get(row["table_id"])
         assert table, f"{where}: the report has no {row['table_id']}"
         header = [_label(h) for h in table[0]]
-        assert _label(row["column_label"]) in header, f"{where}: {row['table_id']} has no column「{row['column_label']}」 (columns: {table[0]})"
+        assert _label(row["column_label"]) in header, (
+            f"{where}: {row['table_id']} has no column「{row['column_label']}」 (columns: {table[0]})"
+        )
         col = header.index(_label(row["column_label"]))
         # the row whose cells hold every part of the expected row's name (school | major …), whichever column names it
         parts = {_label(p) for p in re.split("[|｜]", row["row_label"])}
@@ -166,17 +171,25 @@ def test_the_report_prints_the_published_figure(outputs, row):
             parts |= {_label(p) for p in re.split("[|｜]", row["group_name"])}
         cells = [r[col] for r in table[1:] if r and col < len(r) and parts <= {_label(c) for c in r}]
         assert cells, f"{where}: {row['table_id']} has no row「{row['row_label']}」"
-        assert any(shows(c, row, finer=True) for c in cells), f"{where}: {row['table_id']} row「{row['row_label']}」column「{row['column_label']}」 prints {cells}, expected {expected}"
+        assert any(shows(c, row, finer=True) for c in cells), (
+            f"{where}: {row['table_id']} row「{row['row_label']}」column「{row['column_label']}」 prints {cells}, expected {expected}"
+        )
         return
     if row["indicator_code"].startswith("fact:"):
         wanted = (row["indicator_code"],)
     else:
         wanted = (row["indicator_code"], row["group_name"], int(row["data_year"]), row["measure"])
     printed = [n["数字"] for n in appendix if _source(n) == wanted]
-    assert printed, f"{where}: the text never prints「{row['indicator_zh']}」({' · '.join(map(str, wanted))}); expected {expected}{row['printed_unit']}"
-    assert any(shows(t, row) for t in printed), f"{where}:「{row['indicator_zh']}」 printed as {printed}, expected {expected}{row['printed_unit']}"
+    assert printed, (
+        f"{where}: the text never prints「{row['indicator_zh']}」({' · '.join(map(str, wanted))}); expected {expected}{row['printed_unit']}"
+    )
+    assert any(shows(t, row) for t in printed), (
+        f"{where}:「{row['indicator_zh']}」 printed as {printed}, expected {expected}{row['printed_unit']}"
+    )
 
 
 def test_every_expected_row_is_checked_or_explained():
     for r in ROWS:
-        assert r in CHECKED or r["note"], f"{r['file']} line {r['line']}「{r['indicator_zh']}」: neither printed by the report nor explained"
+        assert r in CHECKED or r["note"], (
+            f"{r['file']} line {r['line']}「{r['indicator_zh']}」: neither printed by the report nor explained"
+        )

@@ -5,9 +5,10 @@ line, table, row and column it comes from. Rows marked `contradiction` are figur
 contradicts itself on: the warehouse holds `held_value` (the value that follows from the data) and
 the note says why. Rows without an indicator are outside what school submissions can back.
 """
+
 import csv
-from itertools import permutations
 from decimal import Decimal
+from itertools import permutations
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,11 @@ def check_figure(actual: float, row: dict) -> str | None:
         ok = abs(shown - float(printed)) <= 0.5 / float(row["scale"])
     elif kind == "contradiction":
         held = Decimal(row["held_value"])
-        return None if round_half_up(shown, decimals) == held and held != printed else f"should hold {held} ({row['note']})"
+        return (
+            None
+            if round_half_up(shown, decimals) == held and held != printed
+            else f"should hold {held} ({row['note']})"
+        )
     else:
         return f"unknown comparison {kind}"
     return None if ok else f"warehouse {sign * shown}"
@@ -89,7 +94,11 @@ def test_printed_figure(city, row):
 
 
 SHARE_ROWS = [
-    r for r in ROWS if r["measure"] == "share" and not r["indicator_code"].startswith("dataset:") and not r["note"].startswith("Not yet built:")
+    r
+    for r in ROWS
+    if r["measure"] == "share"
+    and not r["indicator_code"].startswith("dataset:")
+    and not r["note"].startswith("Not yet built:")
 ]
 SHARE_COLUMN = {"students_secondary_ft": "students_share", "enrol_secondary": "enrol_share"}
 
@@ -106,13 +115,17 @@ def test_printed_share(majors, row):
     """专业结构 shares (001 表 2-1 by 专业大类, 表 2-2 by major): group_name is '<level>:<code>'."""
     level, code = row["group_name"].split(":")
     key = (int(row["data_year"]), level, code)
-    where = f"{row['file']} line {row['line']} {row['table_id']} row「{row['row_label']}」 printed {row['printed_value']}%"
+    where = (
+        f"{row['file']} line {row['line']} {row['table_id']} row「{row['row_label']}」 printed {row['printed_value']}%"
+    )
     assert key in majors, f"{where}: no mart row for {key}"
     problem = check_figure(majors[key][SHARE_COLUMN[row["indicator_code"]]], row)
     assert problem is None, f"{where}: {problem}"
 
 
-DATASET_ROWS = [r for r in ROWS if r["indicator_code"].startswith("dataset:") and not r["note"].startswith("Not yet built:")]
+DATASET_ROWS = [
+    r for r in ROWS if r["indicator_code"].startswith("dataset:") and not r["note"].startswith("Not yet built:")
+]
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +139,9 @@ def reference(built_warehouse):
             "select dataset_code, data_year, key_kind, key, major_count, share from marts.mart_ch2_quality_monitoring"
         ).fetchall():
             out[(d, y, "all" if kind == "all" else f"{kind}={key}")] = {"value": count, "share": share}
-        for d, y, key, value in con.execute("select dataset_code, data_year, row_key, value from marts.mart_ch2_reference_lists").fetchall():
+        for d, y, key, value in con.execute(
+            "select dataset_code, data_year, row_key, value from marts.mart_ch2_reference_lists"
+        ).fetchall():
             out[(d, y, key)] = {"value": value}
         records: dict[tuple, dict] = {}
         for d, y, n, column, text, number in con.execute(
@@ -164,7 +179,12 @@ FACT_ROWS = [r for r in ROWS if r["indicator_code"].startswith("fact:")]
 @pytest.fixture(scope="module")
 def facts(built_warehouse):
     with read_only(settings.duckdb_path()) as con:
-        return {(y, code): value for y, code, value in con.execute("select data_year, fact_code, value from marts.fct_report_facts").fetchall()}
+        return {
+            (y, code): value
+            for y, code, value in con.execute(
+                "select data_year, fact_code, value from marts.fct_report_facts"
+            ).fetchall()
+        }
 
 
 @pytest.mark.parametrize("row", FACT_ROWS, ids=_id)
@@ -173,7 +193,9 @@ def test_printed_fact(facts, row):
     code, year = row["indicator_code"].split(":", 1)[1], int(row["data_year"])
     # a previous-year figure sits in the register of the edition's data year
     key = (year, code) if (year, code) in facts else (year + 1, code)
-    where = f"{row['file']} line {row['line']}「{row['indicator_zh']}」 printed {row['printed_value']}{row['printed_unit']}"
+    where = (
+        f"{row['file']} line {row['line']}「{row['indicator_zh']}」 printed {row['printed_value']}{row['printed_unit']}"
+    )
     assert key in facts, f"{where}: no fact {key[1]} for {key[0]} in marts.fct_report_facts"
     problem = check_figure(facts[key], row)
     assert problem is None, f"{where}: {problem}"

@@ -1,5 +1,6 @@
 """Intake, second pass: cells that look like numbers but are not, headers by meaning, sheets a clerk
 adds or renames, parts of a zip readers disagree on, and files that name two schools at once."""
+
 import re
 import zipfile
 
@@ -29,8 +30,17 @@ def test_a_formula_error_result_is_an_error_from_a_formula():
 
 @pytest.mark.parametrize(
     "cell,number,marker",
-    [("114①", "114", "①"), ("114 *", "114", "*"), ("114¹", "114", "¹"), ("114注", "114", "注"), ("1,234（注2）", "1,234", "（注2）"),
-     ("114", "114", None), ("①", "①", None), ("约30人①", "约30人①", None), (114, 114, None)],
+    [
+        ("114①", "114", "①"),
+        ("114 *", "114", "*"),
+        ("114¹", "114", "¹"),
+        ("114注", "114", "注"),
+        ("1,234（注2）", "1,234", "（注2）"),
+        ("114", "114", None),
+        ("①", "①", None),
+        ("约30人①", "约30人①", None),
+        (114, 114, None),
+    ],
 )
 def test_footnote_markers_are_split_off_before_normalisation(cell, number, marker):
     assert split_footnote(cell) == (number, marker)
@@ -38,9 +48,22 @@ def test_footnote_markers_are_split_off_before_normalisation(cell, number, marke
 
 @pytest.mark.parametrize(
     "header,key",
-    [("数值", "数值"), ("数值（人）", "数值"), ("本年数值", "数值"), ("数值（2025年）", "数值"), ("2025年度数值", "数值"),
-     ("数值（上年）", None), ("上年数值", None), ("数值（2024年）", None), ("去年数值", None), ("数值说明", None),
-     ("指标名称", "指标"), ("单位", "单位"), ("说明", "说明"), ("填写提示", None)],
+    [
+        ("数值", "数值"),
+        ("数值（人）", "数值"),
+        ("本年数值", "数值"),
+        ("数值（2025年）", "数值"),
+        ("2025年度数值", "数值"),
+        ("数值（上年）", None),
+        ("上年数值", None),
+        ("数值（2024年）", None),
+        ("去年数值", None),
+        ("数值说明", None),
+        ("指标名称", "指标"),
+        ("单位", "单位"),
+        ("说明", "说明"),
+        ("填写提示", None),
+    ],
 )
 def test_header_cells_by_whole_meaning_never_by_prefix(header, key):
     assert _header_key(header, YEAR) == key
@@ -48,10 +71,13 @@ def test_header_cells_by_whole_meaning_never_by_prefix(header, key):
 
 # --- workbooks -------------------------------------------------------------------------------------
 
+
 def _sample(tmp_path, level="中职", code="BJZZ001", **info):
     values = {r.code: 10 for r in catalogue.template_rows("2025", level)}
     name = catalogue.schools()[code].name
-    return write_workbook(tmp_path / f"{code}_{YEAR}.xlsx", level, YEAR, {"school_code": code, "school_name": name, **info}, values), values
+    return write_workbook(
+        tmp_path / f"{code}_{YEAR}.xlsx", level, YEAR, {"school_code": code, "school_name": name, **info}, values
+    ), values
 
 
 def _value_cell(ws, label):
@@ -107,7 +133,9 @@ def test_extra_sheets_are_ignored_and_sheet_tabs_matched_after_trimming(tmp_path
     wb.save(path)
     sub = parse_submission(path, YEAR)
     assert _rules(sub) == ["S004"]
-    assert sorted(f.sheet for f in sub.findings) == ["Sheet1", "填表说明"] and {f.severity for f in sub.findings} == {"info"}
+    assert sorted(f.sheet for f in sub.findings) == ["Sheet1", "填表说明"] and {f.severity for f in sub.findings} == {
+        "info"
+    }
     assert _value(sub, "fulltime_teachers") == 10.0
 
 
@@ -127,6 +155,7 @@ def test_a_name_of_no_school_only_warns(tmp_path):
 
 
 # --- zip parts --------------------------------------------------------------------------------------
+
 
 def _rewrite(path, edit):
     with zipfile.ZipFile(path) as zf:
@@ -150,7 +179,11 @@ def test_a_cached_formula_error_is_reported_not_read_as_blank(tmp_path, error):
     def edit(parts):
         for name, data in parts:
             if name == part:
-                data = re.sub(rf'<c r="{coordinate}"[^>]*>.*?</c>'.encode(), f'<c r="{coordinate}" t="e"><f>1/0</f><v>{error}</v></c>'.encode(), data)
+                data = re.sub(
+                    rf'<c r="{coordinate}"[^>]*>.*?</c>'.encode(),
+                    f'<c r="{coordinate}" t="e"><f>1/0</f><v>{error}</v></c>'.encode(),
+                    data,
+                )
             yield name, data
 
     _rewrite(path, edit)
@@ -217,7 +250,10 @@ def test_a_declared_range_beyond_the_grid_is_refused(tmp_path):
 
     def edit(parts):
         for name, data in parts:
-            yield name, re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', data) if name == part else data
+            yield (
+                name,
+                re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', data) if name == part else data,
+            )
 
     _rewrite(path, edit)
     sub = parse_submission(path, YEAR)

@@ -8,6 +8,7 @@ file at once; nothing of a quarantined file is loaded; every school not in the c
 with exactly its values; every file gets a feedback workbook with its real problems, and no cell of
 any of them is a formula.
 """
+
 import shutil
 
 import dagster as dg
@@ -16,9 +17,9 @@ import pytest
 from openpyxl import load_workbook
 
 from orchestration import catalogue, settings
+from orchestration.definitions import defs
 from orchestration.defs.feedback import FEEDBACK
 from orchestration.defs.resources import default_resources
-from orchestration.definitions import defs
 from orchestration.findings import rules
 from orchestration.reports.feedback import feedback_file_name
 from orchestration.samples.generator import school_values
@@ -36,25 +37,36 @@ def corpus_run(tmp_path_factory):
         mp.setenv("DBT_INDIRECT_SELECTION", "cautious")  # only the tests of the models up to the findings mart
         _, cases = build(settings.landing_dir())
         result = dg.materialize(
-            list(defs.assets), selection=dg.AssetSelection.assets(FEEDBACK).upstream().required_multi_asset_neighbors(), partition_key=str(YEAR), resources=default_resources(), raise_on_error=False
+            list(defs.assets),
+            selection=dg.AssetSelection.assets(FEEDBACK).upstream().required_multi_asset_neighbors(),
+            partition_key=str(YEAR),
+            resources=default_resources(),
+            raise_on_error=False,
         )
         feedback = settings.feedback_dir(YEAR)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    quarantined = {r[0] for r in con.execute("select file_name from raw.submissions where status = 'quarantined'").fetchall()}
+    quarantined = {
+        r[0] for r in con.execute("select file_name from raw.submissions where status = 'quarantined'").fetchall()
+    }
     yield con, cases, quarantined, feedback
     con.close()
     shutil.rmtree(home, ignore_errors=True)
 
 
 def _submission(con, file_name):
-    row = con.execute("select submission_id, status, school_code from raw.submissions where data_year = ? and file_name = ?", [YEAR, file_name]).fetchone()
+    row = con.execute(
+        "select submission_id, status, school_code from raw.submissions where data_year = ? and file_name = ?",
+        [YEAR, file_name],
+    ).fetchone()
     assert row is not None, f"{file_name} has no submission record"
     return row
 
 
 def _findings(con, submission_id):
-    return con.execute("select rule_id, severity, message_zh from raw.submission_findings where submission_id = ?", [submission_id]).fetchall()
+    return con.execute(
+        "select rule_id, severity, message_zh from raw.submission_findings where submission_id = ?", [submission_id]
+    ).fetchall()
 
 
 def _loaded_rows(con, submission_id):
@@ -78,8 +90,12 @@ def test_every_case_has_exactly_its_findings_and_messages(corpus_run):
             for kind, rule_id, fragment in case.expectations:
                 if kind == "rule":
                     messages = [m for r, _, m in found if r == rule_id]
-                    assert any(fragment in m for m in messages), f"{case.case_id}: no {rule_id} message with「{fragment}」in {messages}"
-                    assert all(f"文件「{file_name}」" in m for m in messages), f"{case.case_id}: message does not name the file"
+                    assert any(fragment in m for m in messages), (
+                        f"{case.case_id}: no {rule_id} message with「{fragment}」in {messages}"
+                    )
+                    assert all(f"文件「{file_name}」" in m for m in messages), (
+                        f"{case.case_id}: message does not name the file"
+                    )
 
 
 def test_bad_files_are_quarantined_and_nothing_of_them_is_loaded(corpus_run):
@@ -107,10 +123,14 @@ def test_messy_but_valid_files_give_the_exact_values(corpus_run):
             if kind != "value":
                 continue
             assert status == "accepted" and school == case.school_code, f"{case.case_id}: {status}, {school}"
-            row = con.execute("select value from raw.submission_values where submission_id = ? and indicator_code = ?", [sid, code]).fetchone()
+            row = con.execute(
+                "select value from raw.submission_values where submission_id = ? and indicator_code = ?", [sid, code]
+            ).fetchone()
             assert row is not None, f"{case.case_id}: {code} not loaded"
             want = {"none": None, "same": clean[case.school_code][code]}.get(expected, expected)
-            assert row[0] == (None if want is None else float(want)), f"{case.case_id}: {code} = {row[0]}, expected {want}"
+            assert row[0] == (None if want is None else float(want)), (
+                f"{case.case_id}: {code} = {row[0]}, expected {want}"
+            )
             checked += 1
     assert checked >= 30
 
@@ -149,7 +169,9 @@ def test_every_untouched_school_has_exactly_its_values(corpus_run):
     untouched = sorted(set(clean) - touched)
     assert len(untouched) >= 5
     for school in untouched:
-        want = {code: (None if v is None else float(v)) for code, v in clean[school].items() if not code.startswith("list:")}
+        want = {
+            code: (None if v is None else float(v)) for code, v in clean[school].items() if not code.startswith("list:")
+        }
         got = {code: by_school.get(school, {}).get(code) for code in want}
         assert got == want, f"{school}: {[c for c in want if got[c] != want[c]]}"
 

@@ -1,5 +1,6 @@
 """No file can take down the intake: each is read in a worker process under memory and time limits,
 and a file whose cell lies far outside the grid is refused before any parser allocates for it."""
+
 import os
 import subprocess
 import sys
@@ -36,7 +37,9 @@ def _wide(path: Path) -> Path:
     rows = "<row>" + "<c><v>1</v></c>" * 20_000 + "</row>" + "<row><c><v>2</v></c></row>" * 9_999
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
     start, end = sheet.index("<sheetData>") + len("<sheetData>"), sheet.index("</sheetData>")
-    parts["xl/worksheets/sheet1.xml"] = (sheet[:start] + rows + sheet[end:]).replace('<dimension ref="A1:A1" />', "").encode()
+    parts["xl/worksheets/sheet1.xml"] = (
+        (sheet[:start] + rows + sheet[end:]).replace('<dimension ref="A1:A1" />', "").encode()
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts.items():
             zf.writestr(name, data)
@@ -95,7 +98,9 @@ def test_a_cell_at_xfd1048576_is_a_finding_and_the_run_completes_under_a_memory_
 
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     statuses = dict(con.execute("select file_name, status from raw.submissions").fetchall())
-    finding = con.execute("select rule_id, message_zh from raw.submission_findings where file_name = 'BJZZ001_2025.xlsx'").fetchall()
+    finding = con.execute(
+        "select rule_id, message_zh from raw.submission_findings where file_name = 'BJZZ001_2025.xlsx'"
+    ).fetchall()
     con.close()
     assert finding and finding[0][0] == "F006" and "单元格 XFD1048576 远在表格之外" in finding[0][1]
     assert statuses.pop("BJZZ001_2025.xlsx") == "quarantined"
@@ -125,5 +130,7 @@ def test_a_parser_failure_on_one_file_is_that_files_finding(tmp_path, monkeypatc
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     summary = batch.ingest(con, 2025, folder)
     assert sorted(summary.accepted) == ["BJZZ001_2025.xlsx", "BJZZ003_2025.xlsx"]
-    [(rule, message)] = con.execute("select rule_id, message_zh from raw.submission_findings where file_name = 'BJZZ002_2025.xlsx'").fetchall()
+    [(rule, message)] = con.execute(
+        "select rule_id, message_zh from raw.submission_findings where file_name = 'BJZZ002_2025.xlsx'"
+    ).fetchall()
     assert rule == "F009" and "程序错误（KeyError）" in message

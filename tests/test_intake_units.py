@@ -1,4 +1,5 @@
 """Intake building blocks: cell values, label matching, the template round trip."""
+
 import pytest
 
 from orchestration import catalogue
@@ -10,9 +11,27 @@ from orchestration.intake.values import UNCALCULATED, NoCachedValue, NotANumber,
 @pytest.mark.parametrize(
     "cell,value",
     [
-        (12, 12.0), (3.5, 3.5), (0, 0.0), ("0", 0.0), ("1,234", 1234.0), ("12,345,678", 12345678.0), ("１２３", 123.0),
-        ("１２３，４５６．７", 123456.7), (" 7 ", 7.0), ("\u00a07\u3000", 7.0), ("1 234", 1234.0),
-        ("—", None), ("——", None), ("--", None), ("－－", None), ("/", None), ("／", None), ("无", None), ("", None), ("  ", None), (None, None),
+        (12, 12.0),
+        (3.5, 3.5),
+        (0, 0.0),
+        ("0", 0.0),
+        ("1,234", 1234.0),
+        ("12,345,678", 12345678.0),
+        ("１２３", 123.0),
+        ("１２３，４５６．７", 123456.7),
+        (" 7 ", 7.0),
+        ("\u00a07\u3000", 7.0),
+        ("1 234", 1234.0),
+        ("—", None),
+        ("——", None),
+        ("--", None),
+        ("－－", None),
+        ("/", None),
+        ("／", None),
+        ("无", None),
+        ("", None),
+        ("  ", None),
+        (None, None),
     ],
 )
 def test_parse_number(cell, value):
@@ -33,10 +52,19 @@ def test_a_formula_without_result_is_not_a_blank():
 @pytest.mark.parametrize(
     "cell,expected",
     [
-        ("94.26%", Percent(94.26, False)), ("９４．２６％", Percent(94.26, False)), (" 94.26 % ", Percent(94.26, False)),
-        (94.26, Percent(94.26, False)), ("94.26", Percent(94.26, False)), ("0.5%", Percent(0.5, False)),
-        (0.9426, Percent(94.26, True)), ("0.9426", Percent(94.26, True)), (1, Percent(100.0, True)), (0.07, Percent(7.0, True)),
-        (0, Percent(0.0, False)), ("—", Percent(None, False)), (None, Percent(None, False)),
+        ("94.26%", Percent(94.26, False)),
+        ("９４．２６％", Percent(94.26, False)),
+        (" 94.26 % ", Percent(94.26, False)),
+        (94.26, Percent(94.26, False)),
+        ("94.26", Percent(94.26, False)),
+        ("0.5%", Percent(0.5, False)),
+        (0.9426, Percent(94.26, True)),
+        ("0.9426", Percent(94.26, True)),
+        (1, Percent(100.0, True)),
+        (0.07, Percent(7.0, True)),
+        (0, Percent(0.0, False)),
+        ("—", Percent(None, False)),
+        (None, Percent(None, False)),
     ],
 )
 def test_parse_percent(cell, expected):
@@ -91,9 +119,16 @@ def test_a_row_given_twice_is_an_error_not_a_silent_choice(tmp_path):
 
 # --- files, names and the landing folder -----------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "name,shown",
-    [("BJZZ001_2025.xlsx", "BJZZ001_2025.xlsx"), ("a\x07b.xlsx", "a\\x07b.xlsx"), ("a\nb", "a\\nb"), ("x\u202egpj.xlsx", "x\\u202egpj.xlsx"), ("\udcb1\udcb1.xlsx", "\\xb1\\xb1.xlsx")],
+    [
+        ("BJZZ001_2025.xlsx", "BJZZ001_2025.xlsx"),
+        ("a\x07b.xlsx", "a\\x07b.xlsx"),
+        ("a\nb", "a\\nb"),
+        ("x\u202egpj.xlsx", "x\\u202egpj.xlsx"),
+        ("\udcb1\udcb1.xlsx", "\\xb1\\xb1.xlsx"),
+    ],
 )
 def test_display_name_escapes_what_a_terminal_or_page_would_interpret(name, shown):
     from orchestration.intake.files import display_name
@@ -104,8 +139,16 @@ def test_display_name_escapes_what_a_terminal_or_page_would_interpret(name, show
 @pytest.mark.parametrize(
     "name,problem",
     [
-        ("BJZZ001_2025.xlsx", None), ("北京市商业学校（更正）_2025.xlsx", None), ("a|b.xlsx", "「|」"), ("a\\b.xlsx", "「\\」"),
-        ("a?.xlsx", "「?」"), ("...", "句点"), ("a\x07.xlsx", "控制字符"), ("x" * 201, "201 个字符"), ("CON.xlsx", "设备名"), ("\udcb1.xlsx", "编码"),
+        ("BJZZ001_2025.xlsx", None),
+        ("北京市商业学校（更正）_2025.xlsx", None),
+        ("a|b.xlsx", "「|」"),
+        ("a\\b.xlsx", "「\\」"),
+        ("a?.xlsx", "「?」"),
+        ("...", "句点"),
+        ("a\x07.xlsx", "控制字符"),
+        ("x" * 201, "201 个字符"),
+        ("CON.xlsx", "设备名"),
+        ("\udcb1.xlsx", "编码"),
     ],
 )
 def test_file_name_rules(name, problem):
@@ -128,6 +171,7 @@ def test_landing_files_skip_lock_files_hidden_files_and_folders_but_not_odd_entr
 
 
 # --- hostile workbooks -----------------------------------------------------------------------------
+
 
 def _findings(path):
     return [(f.rule_id, f.message_zh) for f in parse_submission(path, 2025).findings]
@@ -170,6 +214,7 @@ def test_a_formula_saved_without_result_is_an_error_not_a_blank(tmp_path):
 
 # --- layout a clerk may change ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("students_header", ["在校生数（人）", "在校生数", "在校生数(人)", " 在校生数 （ 人 ） "])
 def test_list_sheet_columns_match_with_or_without_units(tmp_path, students_header):
     from openpyxl import load_workbook
@@ -188,7 +233,9 @@ def test_list_sheet_columns_match_with_or_without_units(tmp_path, students_heade
 def test_info_sheet_read_when_shifted_right(tmp_path):
     from openpyxl import load_workbook
 
-    path = write_workbook(tmp_path / "s.xlsx", "中职", 2025, {"school_code": "BJZZ001", "school_name": "北京市商业学校"})
+    path = write_workbook(
+        tmp_path / "s.xlsx", "中职", 2025, {"school_code": "BJZZ001", "school_name": "北京市商业学校"}
+    )
     wb = load_workbook(path)
     wb["基本信息"].insert_cols(1, 2)
     wb.save(path)
@@ -205,14 +252,18 @@ def test_school_names_former_names_and_ambiguity():
 
 def test_labels_match_across_full_and_half_width_brackets_and_spaces():
     index = catalogue.label_index("2025", "中职")
-    for label in ("开发并获国（境）外采用的课程标准数", "开发并获国(境)外采用的课程标准数", "开发并获国 ( 境 ) 外采用的课程标准数"):
+    for label in (
+        "开发并获国（境）外采用的课程标准数",
+        "开发并获国(境)外采用的课程标准数",
+        "开发并获国 ( 境 ) 外采用的课程标准数",
+    ):
         assert index[("国际合作", catalogue.normalize_label(label))].code == "course_standards_adopted_abroad"
 
 
 def test_an_empty_text_result_is_a_result():
     from orchestration.intake.reader import _has_result
 
-    assert _has_result(b' r="D4" t="str"', b"<f>IF(A1,\"\",1)</f><v></v>")  # Excel: the formula gave ""
+    assert _has_result(b' r="D4" t="str"', b'<f>IF(A1,"",1)</f><v></v>')  # Excel: the formula gave ""
     assert _has_result(b' r="D4"', b"<f>5+5</f><v>10</v>")
     assert not _has_result(b' r="D4"', b"<f>5+5</f><v />")  # openpyxl: never calculated
     assert not _has_result(b' r="D4"', b"<f>5+5</f>")

@@ -1,5 +1,6 @@
 """Steps that write DuckDB queue for the file instead of failing on DuckDB's one-writer lock, whether
 they run in one process or several, and wait out a process outside the job that holds the file."""
+
 import subprocess
 import sys
 import time
@@ -26,18 +27,31 @@ for n in range(5):
 
 def test_steps_in_parallel_processes_queue_for_the_file(tmp_path):
     db = tmp_path / "warehouse.duckdb"
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), name], stderr=subprocess.PIPE, text=True) for name in ("a", "b", "c")]
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(db), name], stderr=subprocess.PIPE, text=True)
+        for name in ("a", "b", "c")
+    ]
     errors = [w.communicate(timeout=120)[1] for w in writers]
     assert [w.returncode for w in writers] == [0, 0, 0], errors
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("select writer, count(*) from writes group by writer order by writer").fetchall() == [("a", 5), ("b", 5), ("c", 5)]
+        assert con.execute("select writer, count(*) from writes group by writer order by writer").fetchall() == [
+            ("a", 5),
+            ("b", 5),
+            ("c", 5),
+        ]
 
 
 def test_a_foreign_holder_of_the_file_is_waited_for(tmp_path):
     db = tmp_path / "warehouse.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('open', flush=True); time.sleep(3)", str(db)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('open', flush=True); time.sleep(3)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "open"
     started = time.monotonic()

@@ -1,5 +1,6 @@
 """Loading the code location does no work: no dbt subprocess (the manifest is prepared by the setup
 step, `vocwh prepare`), no change to PATH or to the environment dbt reads."""
+
 import json
 import os
 import subprocess
@@ -32,7 +33,13 @@ def test_importing_the_definitions_starts_no_dbt_and_changes_no_environment():
     try:
         env = {k: v for k, v in os.environ.items() if k not in ("VOCWH_DUCKDB_PATH", "DAGSTER_IS_DEV_CLI")}
         out = subprocess.run(
-            [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, cwd=settings.REPO_ROOT, timeout=600, check=True
+            [sys.executable, "-c", PROBE],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=settings.REPO_ROOT,
+            timeout=600,
+            check=True,
         )
     finally:
         os.utime(manifest, (stat.st_atime, stat.st_mtime))

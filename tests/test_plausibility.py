@@ -1,4 +1,5 @@
 """Year-on-year plausibility warnings: large swings against the school's accepted value of last year."""
+
 from pathlib import Path
 
 from data_checks.plausibility import YearOnYear
@@ -10,7 +11,10 @@ YOY = [r for r in rules().values() if r["check_kind"] == "yoy_change"]
 
 def _submission(values: dict[str, float]) -> ParsedSubmission:
     sub = ParsedSubmission(path=Path("BJGZ002_2020.xlsx"), file_hash="y", info={"school_code": "BJGZ002"})
-    sub.values = [{"indicator_code": c, "value": v, "sheet": "教育教学表", "row_number": 7, "cell": "D7"} for c, v in values.items()]
+    sub.values = [
+        {"indicator_code": c, "value": v, "sheet": "教育教学表", "row_number": 7, "cell": "D7"}
+        for c, v in values.items()
+    ]
     return sub
 
 

@@ -1,4 +1,5 @@
 """The blocking GX gate on the chapter 一 mart stops the report edition when the numbers are not fit to publish."""
+
 import pytest
 
 from orchestration.samples.generator import generate
@@ -16,7 +17,9 @@ def test_report_is_not_materialized_when_completeness_is_too_low(tmp_path, monke
         path.unlink()
     result = materialize_year(tmp_path, 2025, monkeypatch)
     gate = next(
-        e for e in result.get_asset_check_evaluations() if e.check_name == "quality_gate" and e.asset_key.path[-1] == "mart_ch1_indicators"
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "quality_gate" and e.asset_key.path[-1] == "mart_ch1_indicators"
     )
     assert gate.passed is False
     assert "Q004" in gate.metadata["problems"].value

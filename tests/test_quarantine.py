@@ -1,5 +1,6 @@
 """One broken workbook among good ones: it is quarantined with Chinese messages naming sheet and
 row (all its problems at once), and every other school's data reaches the marts."""
+
 import shutil
 
 import pytest
@@ -42,9 +43,12 @@ def test_broken_workbook_is_quarantined_with_every_problem(quarantine_run):
     home, result, senior_row, mentor_row = quarantine_run
     assert result.success
     with read_only(home / "warehouse.duckdb") as con:
-        status = con.execute("select status from raw.submissions where file_name = ?", [f"{BROKEN}_2025.xlsx"]).fetchone()[0]
+        status = con.execute(
+            "select status from raw.submissions where file_name = ?", [f"{BROKEN}_2025.xlsx"]
+        ).fetchone()[0]
         findings = con.execute(
-            "select rule_id, sheet, row_number, message_zh from raw.submission_findings where school_code = ? order by rule_id", [BROKEN]
+            "select rule_id, sheet, row_number, message_zh from raw.submission_findings where school_code = ? order by rule_id",
+            [BROKEN],
         ).fetchall()
     assert status == "quarantined"
     by_rule = {f[0]: f for f in findings}
@@ -59,8 +63,15 @@ def test_broken_workbook_is_quarantined_with_every_problem(quarantine_run):
 def test_every_other_school_reaches_the_marts(quarantine_run):
     home, _, _, _ = quarantine_run
     with read_only(home / "warehouse.duckdb") as con:
-        schools = {r[0] for r in con.execute("select distinct school_code from marts.fct_school_indicator where data_year = 2025").fetchall()}
-        accepted = con.execute("select count(*) from raw.submissions where data_year = 2025 and status = 'accepted'").fetchone()[0]
+        schools = {
+            r[0]
+            for r in con.execute(
+                "select distinct school_code from marts.fct_school_indicator where data_year = 2025"
+            ).fetchall()
+        }
+        accepted = con.execute(
+            "select count(*) from raw.submissions where data_year = 2025 and status = 'accepted'"
+        ).fetchone()[0]
         teachers = con.execute(
             """select schools_reporting, schools_expected from marts.mart_ch1_indicators
                where data_year = 2025 and group_name = '职业院校合计' and indicator_code = 'fulltime_teachers'"""

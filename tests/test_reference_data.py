@@ -1,4 +1,5 @@
 """The seeds agree with the reports and with each other."""
+
 import csv
 from pathlib import Path
 
@@ -14,7 +15,9 @@ def _registry_count(data_year: int, label: str) -> int | None:
         "独立设置高职院校": lambda: sum(s.school_type in ("高职专科", "职业本科") for s in scoped),
         "中专": lambda: sum(s.school_type == "中专" for s in scoped),
         "职业高中": lambda: sum(s.school_type == "职业高中" for s in scoped),
-        "招生职业学校合计": lambda: len([s for s in scoped if s.school_type in ("高职专科", "职业本科", "中专", "职业高中")]),
+        "招生职业学校合计": lambda: len(
+            [s for s in scoped if s.school_type in ("高职专科", "职业本科", "中专", "职业高中")]
+        ),
     }
     return rules[label]() if label in rules else None
 
@@ -26,7 +29,9 @@ def test_school_counts_match_the_reports():
             continue
         count = _registry_count(int(row["data_year"]), row["school_type"])
         if count is not None:
-            assert count == int(row["count"]), f"{row['data_year']} {row['school_type']}: registry {count}, report {row['count']} ({row['source']})"
+            assert count == int(row["count"]), (
+                f"{row['data_year']} {row['school_type']}: registry {count}, report {row['count']} ({row['source']})"
+            )
             checked += 1
     assert checked >= 8  # 2024 and 2025 by type at least
 

@@ -4,6 +4,7 @@ The numeral check on its own (what it allows, what it catches, naming the senten
 rendered from the built warehouse with an editor's template of the test's own: a hand-typed number, an
 unknown metric, an unknown fact or table each fail the edition, and nothing is written.
 """
+
 import re
 import shutil
 import uuid
@@ -65,13 +66,24 @@ def layout(tmp_path, monkeypatch):
     name = f"t{uuid.uuid4().hex[:8]}"
     seeds = tmp_path / "seeds"
     (seeds / "editions" / name).mkdir(parents=True)
-    (seeds / "editions" / name / "chapters.csv").write_text("chapter_order,chapter_code,title\n1,ch1,一、基本概况\n", encoding="utf-8")
+    (seeds / "editions" / name / "chapters.csv").write_text(
+        "chapter_order,chapter_code,title\n1,ch1,一、基本概况\n", encoding="utf-8"
+    )
     templates = tmp_path / "templates"
     (templates / "editions" / name).mkdir(parents=True)
     shutil.copy(edition_module.TEMPLATES / "edition_page.html.j2", templates)
     monkeypatch.setattr(edition_module, "SEEDS_DIR", seeds)
     monkeypatch.setattr(render, "TEMPLATES", templates)
-    ed = Edition(code=name, edition=name, series="test", data_year=2025, layout=name, title="测试报告", levels=("高职", "中职"), source_text="")
+    ed = Edition(
+        code=name,
+        edition=name,
+        series="test",
+        data_year=2025,
+        layout=name,
+        title="测试报告",
+        levels=("高职", "中职"),
+        source_text="",
+    )
 
     def write(text: str) -> Edition:
         (templates / "editions" / name / "ch1.html.j2").write_text(text, encoding="utf-8")
@@ -93,7 +105,9 @@ def test_a_template_that_prints_only_traced_numbers_passes(built_warehouse, layo
 
 
 def test_a_hand_typed_number_fails_the_edition_naming_the_sentence(built_warehouse, layout, tmp_path):
-    ed = layout("<p>{{ year }} 年，北京地区共有招生职业学校{{ m('school_count','职业院校合计').v() }}所，其中 25 所为高职院校。</p>")
+    ed = layout(
+        "<p>{{ year }} 年，北京地区共有招生职业学校{{ m('school_count','职业院校合计').v() }}所，其中 25 所为高职院校。</p>"
+    )
     with read_only(settings.duckdb_path()) as con, pytest.raises(EditionCheckFailed) as failed:
         build_edition(con, ed, tmp_path / "out")
     assert len(failed.value.problems) == 1
@@ -113,11 +127,19 @@ def test_a_hand_typed_number_fails_the_edition_naming_the_sentence(built_warehou
 )
 def test_naming_what_does_not_exist_fails_the_edition(built_warehouse, layout, call, words):
     rendered = _render(built_warehouse, layout("<p>见{{ " + call + " }}。</p>"))
-    assert len(rendered.problems) == 1 and words in rendered.problems[0] and rendered.problems[0].startswith("一、基本概况")
+    assert (
+        len(rendered.problems) == 1
+        and words in rendered.problems[0]
+        and rendered.problems[0].startswith("一、基本概况")
+    )
 
 
 def test_every_edition_is_found_by_its_cover_year_or_code():
-    assert {(e.edition, e.code, e.data_year) for e in editions()} >= {("2020", "000", 2020), ("2023", "001", 2022), ("2025", "003", 2025)}
+    assert {(e.edition, e.code, e.data_year) for e in editions()} >= {
+        ("2020", "000", 2020),
+        ("2023", "001", 2022),
+        ("2025", "003", 2025),
+    }
     assert find("2025") == find("003")
     with pytest.raises(KeyError, match="2020（000"):
         find("1999")

@@ -1,11 +1,11 @@
 """One HTML build, three formats: the Word file carries the HTML's headings, tables and charts with
 Word's own styles, the PDF carries extractable text in an embedded CJK font, and what schools wrote
 stays text in every format."""
+
 from html.parser import HTMLParser
 
-import pytest
-
 import docx
+import pytest
 from pdfminer.high_level import extract_text
 from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdfpage import PDFPage
@@ -15,6 +15,7 @@ from pdfminer.pdftypes import resolve1
 from orchestration import settings
 from orchestration.reports.edition import editions, find
 from orchestration.reports.word import html_to_docx
+
 
 class _Cells(HTMLParser):
     """Every table's cells and every text paragraph of a report page, as a reader sees them."""
@@ -67,16 +68,25 @@ def test_word_file_has_the_htmls_chapters_tables_and_charts(built_warehouse, edi
     in_word = [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
     assert in_word == parser.tables  # every cell of every table, the same in both
     body = [p.text for p in document.paragraphs if p.style.name in ("Normal", "Caption") and p.text]
-    assert [p for p in parser.paragraphs if p] == [t for t in body if t != "目录"]  # every sentence and number, the same in both
+    assert [p for p in parser.paragraphs if p] == [
+        t for t in body if t != "目录"
+    ]  # every sentence and number, the same in both
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
-    assert len(document.inline_shapes) == html.read_text(encoding="utf-8").count("<figure>") == sum(c.startswith("图") for c in captions)
+    assert (
+        len(document.inline_shapes)
+        == html.read_text(encoding="utf-8").count("<figure>")
+        == sum(c.startswith("图") for c in captions)
+    )
     assert all(any(c.startswith(t) for c in captions) for t in find(edition).tables)  # numbered table captions
 
 
 def test_2025_word_file_shows_the_published_figures(built_warehouse):
     document = docx.Document(_outputs("2025")[1])
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
-    assert captions[:2] == ["图 1-1 2025 年北京市各类职业院校数量（单位：所）", "图 1-2 2025 年北京职业院校各类学历教育在校生数（单位：万人）"]
+    assert captions[:2] == [
+        "图 1-1 2025 年北京市各类职业院校数量（单位：所）",
+        "图 1-2 2025 年北京职业院校各类学历教育在校生数（单位：万人）",
+    ]
     assert any("北京地区共有招生职业学校76所" in p.text for p in document.paragraphs)
 
 
@@ -88,7 +98,9 @@ def test_pdf_has_every_chapter_heading_as_text_in_an_embedded_cjk_font(built_war
     with open(pdf, "rb") as f:
         document = PDFDocument(PDFParser(f))
         fonts = {
-            str(resolve1(font).get("BaseFont")) for page in PDFPage.create_pages(document) for font in resolve1(page.resources.get("Font", {})).values()
+            str(resolve1(font).get("BaseFont"))
+            for page in PDFPage.create_pages(document)
+            for font in resolve1(page.resources.get("Font", {})).values()
         }
     assert any("CJK" in name and "+" in name for name in fonts), fonts  # a subset, embedded
 

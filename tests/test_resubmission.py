@@ -1,6 +1,7 @@
 """Resubmission, re-runs and history: a corrected workbook supersedes the earlier version, every
 version stays queryable, only that school is parsed and only its year is rebuilt; re-running with
 the same inputs changes nothing."""
+
 import shutil
 
 import pytest
@@ -32,12 +33,16 @@ def _snapshot(con):
 
 
 def _invocations(con, table):
-    return dict(con.execute(f"select data_year, any_value(dbt_invocation_id) from {table} group by data_year").fetchall())
+    return dict(
+        con.execute(f"select data_year, any_value(dbt_invocation_id) from {table} group by data_year").fetchall()
+    )
 
 
 def _metadata(result, key):
     mats = [m for m in result.get_asset_materialization_events() if m.asset_key.path == key]
-    return mats[0].materialization.metadata, {m.materialization.partition for m in result.get_asset_materialization_events()}
+    return mats[0].materialization.metadata, {
+        m.materialization.partition for m in result.get_asset_materialization_events()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +54,13 @@ def resubmitted(tmp_path_factory):
     assert materialize_year(home, 2024, mp).success and materialize_year(home, 2025, mp).success
     with read_only(db) as con:
         before = _snapshot(con)
-        before["invocations"] = {t: _invocations(con, t) for t in ("intermediate.int_school_indicator_values", "marts.fct_city_indicator_year")}
+        before["invocations"] = {
+            t: _invocations(con, t)
+            for t in ("intermediate.int_school_indicator_values", "marts.fct_city_indicator_year")
+        }
         before["teachers"] = con.execute(
-            "select value from marts.fct_school_indicator where data_year = 2025 and school_code = ? and indicator_code = 'fulltime_teachers'", [SCHOOL]
+            "select value from marts.fct_school_indicator where data_year = 2025 and school_code = ? and indicator_code = 'fulltime_teachers'",
+            [SCHOOL],
         ).fetchone()[0]
     add_to_cell(home / "landing" / "2025" / FILE, "教师队伍", "专任教师数", ADDED_TEACHERS)  # the corrected figure
     resubmission = materialize_year(home, 2025, mp)
@@ -77,7 +86,8 @@ def test_new_version_wins_and_old_one_stays_in_history(resubmitted):
             [SCHOOL],
         ).fetchall()
         teachers = con.execute(
-            "select value from marts.fct_school_indicator where data_year = 2025 and school_code = ? and indicator_code = 'fulltime_teachers'", [SCHOOL]
+            "select value from marts.fct_school_indicator where data_year = 2025 and school_code = ? and indicator_code = 'fulltime_teachers'",
+            [SCHOOL],
         ).fetchone()[0]
         old_value = con.execute(
             """select v.value from raw.submission_values v where v.submission_id = ? and v.indicator_code = 'fulltime_teachers'""",
@@ -107,4 +117,6 @@ def test_rerun_with_the_same_inputs_changes_nothing(resubmitted):
     assert rerun.success
     meta, _ = _metadata(rerun, ["raw", "submissions"])
     assert meta["accepted"].value == 0
-    assert {k: again[k] for k in ("submissions", "values", "city")} == {k: after[k] for k in ("submissions", "values", "city")}
+    assert {k: again[k] for k in ("submissions", "values", "city")} == {
+        k: after[k] for k in ("submissions", "values", "city")
+    }

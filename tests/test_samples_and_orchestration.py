@@ -1,4 +1,5 @@
 """Sample generator arithmetic and the pure helpers of the Dagster code location."""
+
 import subprocess
 import sys
 from datetime import datetime
@@ -15,7 +16,9 @@ def test_sample_schools_differ_and_parts_stay_within_wholes():
     values = school_values(2025)
     teachers = [v["fulltime_teachers"] for v in values.values()]
     assert len(set(teachers)) > len(teachers) * 0.8  # sizes vary, not equal shares
-    shares = {round(v["senior_title_teachers"] / v["fulltime_teachers"], 2) for v in values.values() if v["fulltime_teachers"]}
+    shares = {
+        round(v["senior_title_teachers"] / v["fulltime_teachers"], 2) for v in values.values() if v["fulltime_teachers"]
+    }
     assert len(shares) > 20  # rates differ between schools
     for v in values.values():
         assert v["senior_title_teachers"] <= v["fulltime_teachers"]
@@ -26,7 +29,10 @@ def test_group_names_follow_dbt_folders():
     from orchestration.defs.dbt import dbt_vars, group_for
 
     assert group_for({"resource_type": "model", "fqn": ["vocwh", "staging", "stg_schools"]}) == "staging"
-    assert group_for({"resource_type": "model", "fqn": ["vocwh", "marts", "ch1_overview", "mart_ch1_indicators"]}) == "marts_ch1_overview"
+    assert (
+        group_for({"resource_type": "model", "fqn": ["vocwh", "marts", "ch1_overview", "mart_ch1_indicators"]})
+        == "marts_ch1_overview"
+    )
     assert group_for({"resource_type": "seed", "fqn": ["vocwh", "schools"]}) == "reference"
     assert dbt_vars("2025") == ["--vars", '{"data_year": 2025}']
     assert dbt_vars(None) == []
@@ -42,6 +48,8 @@ def test_annual_refresh_targets_the_year_just_ended():
 def test_dagster_definitions_validate():
     proc = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "orchestration.definitions"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -23,7 +23,12 @@ def latest_year(now: datetime) -> str:
     return year if year in DATA_YEARS else DATA_YEARS[-1]
 
 
-@dg.schedule(job=annual_report_job, cron_schedule="0 3 15 11 *", execution_timezone="Asia/Shanghai", description="Annual refresh in mid-November, after schools submit.")
+@dg.schedule(
+    job=annual_report_job,
+    cron_schedule="0 3 15 11 *",
+    execution_timezone="Asia/Shanghai",
+    description="Annual refresh in mid-November, after schools submit.",
+)
 def annual_refresh(context: dg.ScheduleEvaluationContext):
     year = latest_year(context.scheduled_execution_time)
     return dg.RunRequest(partition_key=year, run_key=f"annual-{year}-{context.scheduled_execution_time:%Y%m%d}")
@@ -32,11 +37,23 @@ def annual_refresh(context: dg.ScheduleEvaluationContext):
 def folder_fingerprint(year: str) -> str:
     """Changes whenever a file in the year's landing folder (schools' and the commission's) is added, replaced or removed."""
     folder = settings.landing_dir(year)
-    files = [(str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()] if folder.exists() else []
+    files = (
+        [
+            (str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        ]
+        if folder.exists()
+        else []
+    )
     return hashlib.sha256(json.dumps(files).encode()).hexdigest()[:16] if files else ""
 
 
-@dg.sensor(job=annual_report_job, minimum_interval_seconds=60, description="Runs a year's partition when files in var/landing/<year>/ change.")
+@dg.sensor(
+    job=annual_report_job,
+    minimum_interval_seconds=60,
+    description="Runs a year's partition when files in var/landing/<year>/ change.",
+)
 def landing_folder_sensor(context: dg.SensorEvaluationContext):
     seen = json.loads(context.cursor) if context.cursor else {}
     requests = []

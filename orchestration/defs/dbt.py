@@ -1,7 +1,6 @@
 """dbt models as Dagster assets: groups follow the dbt folders, raw sources are the intake assets."""
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -9,9 +8,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration import settings
-from orchestration.defs.partitions import data_years
 from orchestration.dbt_manifest import DBT_SOURCES, dbt_project, duckdb_env, project_fingerprint
+from orchestration.defs.partitions import data_years
 from orchestration.defs.resources import Warehouse
 
 FOLDER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "core": "marts_core"}
@@ -66,11 +64,15 @@ class DbtBuildConfig(dg.Config):
 
 
 if not Path(dbt_project.manifest_path).exists():
-    raise RuntimeError(f"no dbt manifest at {dbt_project.manifest_path}: run `uv run vocwh prepare` (the setup step) first")
+    raise RuntimeError(
+        f"no dbt manifest at {dbt_project.manifest_path}: run `uv run vocwh prepare` (the setup step) first"
+    )
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, partitions_def=data_years)
-def warehouse_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: Warehouse):
+def warehouse_dbt_models(
+    context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: Warehouse
+):
     """Seeds, staging, intermediate and marts, built and tested (dbt build) for the run's data year."""
     partition = context.partition_key if context.has_partition_key else None
     fingerprint = project_fingerprint(DBT_SOURCES)
@@ -81,7 +83,9 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConf
     if full:
         context.log.info("dbt build --full-refresh: every data year is rebuilt")
     with warehouse.free_for_subprocess(), duckdb_env(warehouse.duckdb_path):
-        yield from dbt.cli(["build", *dbt_vars(partition), *(["--full-refresh"] if full else [])], context=context).stream()
+        yield from dbt.cli(
+            ["build", *dbt_vars(partition), *(["--full-refresh"] if full else [])], context=context
+        ).stream()
     with warehouse.connect() as con:
         con.execute(
             "insert into meta.dbt_builds values (?, ?, ?, ?, current_timestamp)",

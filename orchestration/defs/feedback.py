@@ -17,7 +17,9 @@ LATEST_FINDINGS = """
     where f.data_year = ? and f.is_latest
     order by f.school_code, f.file_name, f.severity, f.sheet, f.row_number, f.rule_id
 """
-LATEST_FILES = "select school_code, file_name from staging.stg_submissions where data_year = ? and is_latest order by all"
+LATEST_FILES = (
+    "select school_code, file_name from staging.stg_submissions where data_year = ? and is_latest order by all"
+)
 SCHOOL_NAMES = "select school_code, school_name from marts.dim_school"
 
 
@@ -38,7 +40,9 @@ def school_feedback(context: dg.AssetExecutionContext, warehouse: Warehouse) -> 
     folder = settings.feedback_dir(year)
     written, failed = write_year_feedback(files, findings, folder, year, names)
     for f in failed:  # the others' workbooks are written; this school's is missing until fixed
-        context.log.error(f"反馈工作簿未能生成：学校 {f['school_code'] or '（未识别）'}，文件「{f['file_name']}」：{f['error']}")
+        context.log.error(
+            f"反馈工作簿未能生成：学校 {f['school_code'] or '（未识别）'}，文件「{f['file_name']}」：{f['error']}"
+        )
     return dg.MaterializeResult(
         metadata={
             "folder": dg.MetadataValue.path(str(folder)),
@@ -72,9 +76,16 @@ def warnings_resolved(context: dg.AssetCheckExecutionContext, warehouse: Warehou
     for school, message in rows:
         schools.setdefault(school, []).append(message)
     for school, messages in schools.items():
-        context.log.error(f"{school}：{len(messages)} 条预警未修改也未说明，报告暂缓发布。反馈工作簿：{settings.feedback_dir(year)}")
+        context.log.error(
+            f"{school}：{len(messages)} 条预警未修改也未说明，报告暂缓发布。反馈工作簿：{settings.feedback_dir(year)}"
+        )
     return dg.AssetCheckResult(
         passed=not rows,
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"open_warnings": len(rows), "schools": len(schools), "by_resolution": dg.MetadataValue.json(dict(resolved)), "open": dg.MetadataValue.json(schools)},
+        metadata={
+            "open_warnings": len(rows),
+            "schools": len(schools),
+            "by_resolution": dg.MetadataValue.json(dict(resolved)),
+            "open": dg.MetadataValue.json(schools),
+        },
     )

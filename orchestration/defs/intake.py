@@ -4,9 +4,9 @@ import dagster as dg
 
 from orchestration.defs.partitions import data_years
 from orchestration.defs.resources import Warehouse
-from orchestration.submission_batch import ingest
 from orchestration.intake.datasets import COMMISSION_FOLDER, load_datasets
 from orchestration.intake.explanations import EXPLANATION_FOLDER, load_explanations
+from orchestration.submission_batch import ingest
 
 RAW_TABLES = {
     "submissions": "Every version of every submitted file, with hash, status and counts of findings.",
@@ -17,10 +17,15 @@ RAW_TABLES = {
 
 
 def raw_specs(tables: dict[str, str]) -> list[dg.AssetSpec]:
-    return [dg.AssetSpec(["raw", name], description=text, group_name="intake", kinds={"python", "duckdb"}) for name, text in tables.items()]
+    return [
+        dg.AssetSpec(["raw", name], description=text, group_name="intake", kinds={"python", "duckdb"})
+        for name, text in tables.items()
+    ]
 
 
-def intake_asset(name: str, tables: dict[str, str], description: str, load, what: str = "已隔离（quarantined）") -> dg.AssetsDefinition:
+def intake_asset(
+    name: str, tables: dict[str, str], description: str, load, what: str = "已隔离（quarantined）"
+) -> dg.AssetsDefinition:
     """A partitioned multi-asset over `tables`: load(con, year, landing folder) -> (messages per refused
     file, metadata). Each refused file is logged with its messages; one materialization per raw table."""
 
@@ -32,7 +37,9 @@ def intake_asset(name: str, tables: dict[str, str], description: str, load, what
         for file_name, messages in refused.items():
             context.log.warning(f"{file_name} {what}：\n" + "\n".join(messages))
         for table in tables:
-            yield dg.MaterializeResult(asset_key=["raw", table], metadata={"quarantined": dg.MetadataValue.json(refused), **meta})
+            yield dg.MaterializeResult(
+                asset_key=["raw", table], metadata={"quarantined": dg.MetadataValue.json(refused), **meta}
+            )
 
     return _intake
 
@@ -43,7 +50,10 @@ def _submissions(con, year: int, folder):
 
 
 raw_submissions = intake_asset(
-    "raw_submissions", RAW_TABLES, "Read the year's landing folder, check every file (GX), load accepted ones, quarantine the rest.", _submissions
+    "raw_submissions",
+    RAW_TABLES,
+    "Read the year's landing folder, check every file (GX), load accepted ones, quarantine the rest.",
+    _submissions,
 )
 
 REFERENCE_TABLES = {
@@ -69,7 +79,10 @@ raw_warning_explanations = intake_asset(
 )
 
 
-@dg.asset_check(asset=dg.AssetKey(["raw", "submissions"]), description="No school's current submission is quarantined; lists every error of every quarantined file.")
+@dg.asset_check(
+    asset=dg.AssetKey(["raw", "submissions"]),
+    description="No school's current submission is quarantined; lists every error of every quarantined file.",
+)
 def no_quarantined_submissions(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
     year = int(context.partition_key) if context.has_partition_key else None
     with warehouse.connect() as con:

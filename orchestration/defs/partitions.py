@@ -1,4 +1,5 @@
 """Data years are the partitions: every year that has a submission template (seeds/template_versions.csv)."""
+
 import dagster as dg
 
 from orchestration.catalogue import collected_years

@@ -7,7 +7,14 @@ from orchestration import settings
 from orchestration.defs.partitions import data_years
 from orchestration.defs.resources import Warehouse
 
-CHAPTER_MARTS = ("mart_ch1_indicators", "mart_ch2_indicators", "mart_ch3_indicators", "mart_ch5_indicators", "mart_ch6_indicators", "mart_ch7_indicators")
+CHAPTER_MARTS = (
+    "mart_ch1_indicators",
+    "mart_ch2_indicators",
+    "mart_ch3_indicators",
+    "mart_ch5_indicators",
+    "mart_ch6_indicators",
+    "mart_ch7_indicators",
+)
 CH1_MART = dg.AssetKey(["marts", "mart_ch1_indicators"])
 
 
@@ -33,7 +40,11 @@ def quality_gate(mart: str) -> dg.AssetChecksDefinition:
         return dg.AssetCheckResult(
             passed=result.passed,
             severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"expectations": result.expectations, "rows": len(frame), "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in result.problems) or "none")},
+            metadata={
+                "expectations": result.expectations,
+                "rows": len(frame),
+                "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in result.problems) or "none"),
+            },
         )
 
     return _gate
@@ -44,7 +55,10 @@ chapter_gates = [quality_gate(mart) for mart in CHAPTER_MARTS]
 
 FACTS = dg.AssetKey(["marts", "fct_report_facts"])
 DATASET_ROWS = dg.AssetKey(["marts", "fct_reference_dataset_rows"])
-REPORT_INPUTS = [dg.AssetKey(["marts", m]) for m in (*CHAPTER_MARTS, "mart_ch2_major_structure", "mart_ch2_quality_monitoring", "mart_ch2_reference_lists")]
+REPORT_INPUTS = [
+    dg.AssetKey(["marts", m])
+    for m in (*CHAPTER_MARTS, "mart_ch2_major_structure", "mart_ch2_quality_monitoring", "mart_ch2_reference_lists")
+]
 
 
 def edition_asset(series: str) -> dg.AssetsDefinition:
@@ -70,7 +84,9 @@ def edition_asset(series: str) -> dg.AssetsDefinition:
 
         edition = for_series(series, int(context.partition_key))
         if edition is None:
-            context.log.info(f"no {series} report edition for data year {context.partition_key} (seeds/report_editions.csv)")
+            context.log.info(
+                f"no {series} report edition for data year {context.partition_key} (seeds/report_editions.csv)"
+            )
             return
         with warehouse.connect() as con:
             missing = missing_years(con, edition)
@@ -84,7 +100,10 @@ def edition_asset(series: str) -> dg.AssetsDefinition:
             with warehouse.connect() as con:
                 built = build_edition(con, edition, settings.report_dir(edition.edition))
         except EditionCheckFailed as failed:
-            raise dg.Failure(description=str(failed), metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in failed.problems))}) from None
+            raise dg.Failure(
+                description=str(failed),
+                metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in failed.problems))},
+            ) from None
         numbers = built.rendered.numbers
         yield dg.MaterializeResult(
             metadata={

@@ -1,10 +1,12 @@
 """Resources: the one DuckDB file, the dbt project pointing at it, the landing folder."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+
 from orchestration import locking, settings
 from orchestration.dbt_manifest import dbt_cli
 
@@ -40,7 +42,9 @@ class Warehouse(dg.ConfigurableResource):
 def default_resources() -> dict[str, object]:
     return {
         "warehouse": Warehouse(
-            duckdb_path=str(settings.duckdb_path()), landing_root=str(settings.landing_dir()), published_path=str(settings.published_path())
+            duckdb_path=str(settings.duckdb_path()),
+            landing_root=str(settings.landing_dir()),
+            published_path=str(settings.published_path()),
         ),
         "dbt": dbt_cli(),
     }

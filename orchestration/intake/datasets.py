@@ -3,20 +3,21 @@
 same intake — one workbook per dataset and year in landing/<year>/commission/<dataset_code>.xlsx,
 columns found by their header labels (seeds/reference_dataset_columns.csv), every version kept.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label
-from orchestration.intake.files import display_name, entry_findings, entry_hash, landing_files
 from orchestration.findings import Finding
-from orchestration.intake.loader import insert_all
+from orchestration.intake.files import display_name, entry_findings, entry_hash, landing_files
 from orchestration.intake.isolation import read_isolated
+from orchestration.intake.loader import insert_all
 from orchestration.intake.reader import Sheets, read_or_finding
 from orchestration.intake.values import NotANumber, cell_text, parse_number
 
@@ -73,7 +74,11 @@ def parse_dataset(path: Path, reading: Sheets | Finding | None = None) -> Parsed
     if not openable:
         return ds
     if path.stem not in specs():
-        ds.findings.append(Finding("D001", name, found=f"文件名「{path.stem}」", expected="数据集代码之一：" + "、".join(sorted(specs()))))
+        ds.findings.append(
+            Finding(
+                "D001", name, found=f"文件名「{path.stem}」", expected="数据集代码之一：" + "、".join(sorted(specs()))
+            )
+        )
         return ds
     ds.dataset_code = path.stem
     reading = read_or_finding(path) if reading is None else reading
@@ -89,7 +94,15 @@ def parse_dataset(path: Path, reading: Sheets | Finding | None = None) -> Parsed
         if {c["column_name"] for c in cols if c["required"] == "true"} <= {c["column_name"] for c in found.values()}:
             break
     else:
-        ds.findings.append(Finding("D002", name, sheet=sheet_name, found="没有找到规定的表头行", expected="表头：" + "、".join(c["column_label_zh"] for c in cols)))
+        ds.findings.append(
+            Finding(
+                "D002",
+                name,
+                sheet=sheet_name,
+                found="没有找到规定的表头行",
+                expected="表头：" + "、".join(c["column_label_zh"] for c in cols),
+            )
+        )
         return ds
     for row_no, cells in rows[pos + 1 :]:
         record: dict[str, object] = {}
@@ -99,7 +112,16 @@ def parse_dataset(path: Path, reading: Sheets | Finding | None = None) -> Parsed
                 try:
                     raw = parse_number(raw)
                 except NotANumber as exc:
-                    ds.findings.append(Finding("D003", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」填写为「{exc}」", expected="数字"))
+                    ds.findings.append(
+                        Finding(
+                            "D003",
+                            name,
+                            sheet=sheet_name,
+                            row=row_no,
+                            found=f"「{c['column_label_zh']}」填写为「{exc}」",
+                            expected="数字",
+                        )
+                    )
                     raw = None
             else:
                 raw = cell_text(raw)
@@ -109,10 +131,28 @@ def parse_dataset(path: Path, reading: Sheets | Finding | None = None) -> Parsed
         for c in cols:
             value = record.get(c["column_name"])
             if value is None and c["required"] == "true":
-                ds.findings.append(Finding("D004", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」未填写", expected="必填"))
+                ds.findings.append(
+                    Finding(
+                        "D004",
+                        name,
+                        sheet=sheet_name,
+                        row=row_no,
+                        found=f"「{c['column_label_zh']}」未填写",
+                        expected="必填",
+                    )
+                )
             known = {"schools": catalogue.schools(), "majors": catalogue.majors()}.get(c["ref"])
             if value is not None and known is not None and value not in known:
-                ds.findings.append(Finding("D005", name, sheet=sheet_name, row=row_no, found=f"「{c['column_label_zh']}」为「{value}」", expected="名录中的代码"))
+                ds.findings.append(
+                    Finding(
+                        "D005",
+                        name,
+                        sheet=sheet_name,
+                        row=row_no,
+                        found=f"「{c['column_label_zh']}」为「{value}」",
+                        expected="名录中的代码",
+                    )
+                )
         ds.records.append((row_no, record))
     return ds
 
@@ -120,23 +160,49 @@ def parse_dataset(path: Path, reading: Sheets | Finding | None = None) -> Parsed
 def load_datasets(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> dict[str, list[str]]:
     """Load every dataset file of the year not loaded before; returns quarantined file -> messages."""
     con.execute(DDL)
-    known = {r[0] for r in con.execute("select file_id from raw.reference_files where data_year = ?", [data_year]).fetchall()}
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    known = {
+        r[0] for r in con.execute("select file_id from raw.reference_files where data_year = ?", [data_year]).fetchall()
+    }
+    now = datetime.now(UTC).replace(tzinfo=None)
     files, rows, quarantined = [], [], {}
-    entries = [(path, file_id) for path in landing_files(folder) if (file_id := f"{data_year}-{entry_hash(path)[:20]}") not in known]
+    entries = [
+        (path, file_id)
+        for path in landing_files(folder)
+        if (file_id := f"{data_year}-{entry_hash(path)[:20]}") not in known
+    ]
     readings = read_isolated([path for path, _ in entries if path.stem in specs()])
     for path, file_id in entries:
         ds = parse_dataset(path, readings.get(path))
         errors = [f for f in ds.findings if f.severity == "error"]
-        files.append({"file_id": file_id, "dataset_code": ds.dataset_code, "data_year": data_year, "file_name": display_name(path.name), "file_hash": ds.file_hash,
-                      "status": "quarantined" if errors else "accepted", "error_count": len(errors), "loaded_at": now})
+        files.append(
+            {
+                "file_id": file_id,
+                "dataset_code": ds.dataset_code,
+                "data_year": data_year,
+                "file_name": display_name(path.name),
+                "file_hash": ds.file_hash,
+                "status": "quarantined" if errors else "accepted",
+                "error_count": len(errors),
+                "loaded_at": now,
+            }
+        )
         if errors:
             quarantined[display_name(path.name)] = [f.message_zh for f in errors]
             continue
         for row_no, record in ds.records:
             for name, value in record.items():
                 number = value if isinstance(value, float) else None
-                rows.append({"file_id": file_id, "dataset_code": ds.dataset_code, "data_year": data_year, "row_number": row_no, "column_name": name,
-                             "value_text": None if number is not None or value is None else str(value), "value_number": number, "loaded_at": now})
+                rows.append(
+                    {
+                        "file_id": file_id,
+                        "dataset_code": ds.dataset_code,
+                        "data_year": data_year,
+                        "row_number": row_no,
+                        "column_name": name,
+                        "value_text": None if number is not None or value is None else str(value),
+                        "value_number": number,
+                        "loaded_at": now,
+                    }
+                )
     insert_all(con, (("reference_files", files), ("reference_rows", rows)))
     return quarantined

@@ -4,6 +4,7 @@ A landing folder is written by upload tools and by hand; an entry may be a symli
 pipe that blocks whoever opens it, or carry a name that breaks paths, terminals or Windows. Such
 entries are rejected (rule F005) without being opened.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +18,9 @@ from orchestration.findings import Finding
 MAX_NAME_CHARS = 200
 RESERVED_CHARS = '<>:"|?*\\/'
 WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-SAFE_NAME = f"只含汉字、字母、数字、下划线、短横线和括号，不超过 {MAX_NAME_CHARS} 个字符的文件名（如 BJZZ001_2025.xlsx）"
+SAFE_NAME = (
+    f"只含汉字、字母、数字、下划线、短横线和括号，不超过 {MAX_NAME_CHARS} 个字符的文件名（如 BJZZ001_2025.xlsx）"
+)
 
 
 def _invisible(ch: str) -> bool:
@@ -70,7 +73,9 @@ def landing_files(folder: Path) -> list[Path]:
 
 
 def _ignored(path: Path) -> bool:
-    hidden = path.name.startswith(".") and path.name.strip(".") != ""  # a name of dots only is an odd name, not a hidden file
+    hidden = (
+        path.name.startswith(".") and path.name.strip(".") != ""
+    )  # a name of dots only is an odd name, not a hidden file
     return path.name.startswith("~$") or hidden or (path.is_dir() and not path.is_symlink())
 
 

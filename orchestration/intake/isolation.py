@@ -7,6 +7,7 @@ worker process (`python -m orchestration.intake.isolation`) under an address-spa
 and a CPU-time limit; a worker that dies or overruns costs only the file it was reading (F007) and is
 replaced. Workers are fresh interpreters, not forks: the caller may be a threaded Dagster process.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,8 @@ import time
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from orchestration.intake.files import display_name, entry_problem
 from orchestration.findings import Finding
+from orchestration.intake.files import display_name, entry_problem
 from orchestration.intake.reader import Sheets, read_or_finding
 
 MEMORY_BYTES = 2 << 30  # address space of a worker: 20 MB files inflate to at most 200 MB
@@ -70,7 +71,12 @@ class _Worker:
         env = {**os.environ, "PYTHONPATH": path, "RUST_BACKTRACE": "0"}
         self.errors = tempfile.TemporaryFile()  # what a dying worker says, for the log (not a pipe: it could fill)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=env, cwd=PROJECT_ROOT
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+            env=env,
+            cwd=PROJECT_ROOT,
         )
         self.tx = Connection(os.dup(self.process.stdin.fileno()), readable=False)
         self.rx = Connection(os.dup(self.process.stdout.fileno()), writable=False)
@@ -104,7 +110,12 @@ class _Worker:
         self.process.wait()
         self.path = None
         self.errors.seek(0)
-        log.warning("reader worker stopped on %s (exit %s): %s", path, self.process.returncode, self.errors.read()[-2000:].decode(errors="replace"))
+        log.warning(
+            "reader worker stopped on %s (exit %s): %s",
+            path,
+            self.process.returncode,
+            self.errors.read()[-2000:].decode(errors="replace"),
+        )
         return path, _limit_finding(path, _why(self.process.returncode))
 
     def stop(self) -> None:
@@ -158,7 +169,12 @@ def _read(path: Path) -> Reading:
 
 
 def failure_finding(path: Path, exc: Exception) -> Finding:
-    return Finding("F009", display_name(path.name), found=f"读取或解析时出现程序错误（{type(exc).__name__}）", expected="采集程序能够读取的 .xlsx 或 .csv 文件")
+    return Finding(
+        "F009",
+        display_name(path.name),
+        found=f"读取或解析时出现程序错误（{type(exc).__name__}）",
+        expected="采集程序能够读取的 .xlsx 或 .csv 文件",
+    )
 
 
 def _lower_limit(kind: int, value: int, replace: bool = False) -> None:

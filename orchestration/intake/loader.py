@@ -3,10 +3,11 @@
 Every version of every file is kept (keyed by data year and content hash); loading the same
 file twice changes nothing. Quarantined files keep their findings but no values.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
@@ -121,12 +122,15 @@ def insert_all(con: duckdb.DuckDBPyConnection, tables) -> None:
 
 
 def load(
-    con: duckdb.DuckDBPyConnection, data_year: int, subs: list[ParsedSubmission], checked: dict[str, list[Finding]] | None = None
+    con: duckdb.DuckDBPyConnection,
+    data_year: int,
+    subs: list[ParsedSubmission],
+    checked: dict[str, list[Finding]] | None = None,
 ) -> LoadSummary:
     """`checked`: the findings of the batch checks by file name, added to what reading each file found."""
     known = already_loaded(con, data_year)
     checked = checked or {}
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     new = [s for s in subs if submission_id(data_year, s) not in known]
     header, values, list_values, findings = [], [], [], []
     refused: dict[str, list[str]] = {}
@@ -150,13 +154,19 @@ def load(
                 "status": status,
                 "error_count": len(errors),
                 "warning_count": sum(f.severity == "warning" for f in all_findings),
-                "received_at": datetime.fromtimestamp(s.path.lstat().st_mtime, timezone.utc).replace(tzinfo=None),
+                "received_at": datetime.fromtimestamp(s.path.lstat().st_mtime, UTC).replace(tzinfo=None),
                 "loaded_at": now,
             }
         )
         if status == "accepted":
-            values += [{"submission_id": sid, "data_year": data_year, "school_code": s.school_code, **v, "loaded_at": now} for v in s.values]
-            list_values += [{"submission_id": sid, "data_year": data_year, "school_code": s.school_code, **r, "loaded_at": now} for r in s.list_rows]
+            values += [
+                {"submission_id": sid, "data_year": data_year, "school_code": s.school_code, **v, "loaded_at": now}
+                for v in s.values
+            ]
+            list_values += [
+                {"submission_id": sid, "data_year": data_year, "school_code": s.school_code, **r, "loaded_at": now}
+                for r in s.list_rows
+            ]
         for f in all_findings:
             rec = f.record()
             findings.append(
@@ -177,7 +187,15 @@ def load(
                     "loaded_at": now,
                 }
             )
-    insert_all(con, (("submissions", header), ("submission_values", values), ("submission_list_values", list_values), ("submission_findings", findings)))
+    insert_all(
+        con,
+        (
+            ("submissions", header),
+            ("submission_values", values),
+            ("submission_list_values", list_values),
+            ("submission_findings", findings),
+        ),
+    )
     return LoadSummary(
         data_year=data_year,
         accepted=[h["file_name"] for h in header if h["status"] == "accepted"],

@@ -2,6 +2,7 @@
 
 Everything wrong is collected as findings, so the school sees all its problems at once.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,11 +14,19 @@ from openpyxl.utils import get_column_letter
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label, normalize_unit
-from orchestration.intake.files import display_name, entry_findings, entry_hash
 from orchestration.findings import Finding
+from orchestration.intake.files import display_name, entry_findings, entry_hash
 from orchestration.intake.reader import INFO_SHEET, Sheets, read_or_finding
 from orchestration.intake.template import HINTS, INFO_FIELDS
-from orchestration.intake.values import ErrorValue, NoCachedValue, NotANumber, cell_text, parse_number, parse_percent, split_footnote
+from orchestration.intake.values import (
+    ErrorValue,
+    NoCachedValue,
+    NotANumber,
+    cell_text,
+    parse_number,
+    parse_percent,
+    split_footnote,
+)
 
 REQUIRED_INFO = ("school_code", "data_year", "level")
 # Header cells by meaning, compared whole (never by prefix: a column 数值（上年） before 数值 must not be
@@ -76,14 +85,26 @@ def parse_submission(path: Path, data_year: int, reading: Sheets | Finding | Non
         return sub
     version = catalogue.template_version_for(data_year, level)
     if version is None:
-        sub.findings.append(Finding("M005", sub.file_name, sheet=INFO_SHEET, found=f"{data_year} 年度不采集{level}数据", expected="本年度采集的办学层次"))
+        sub.findings.append(
+            Finding(
+                "M005",
+                sub.file_name,
+                sheet=INFO_SHEET,
+                found=f"{data_year} 年度不采集{level}数据",
+                expected="本年度采集的办学层次",
+            )
+        )
         return sub
     sub.info["template_version"] = version
     template = [sheet["sheet_name"] for sheet in catalogue.template_sheets(version, level)]
     sheets = _template_names(sheets, template)
     for name in template:
         if name not in sheets:
-            sub.findings.append(Finding("S001", sub.file_name, sheet=name, found="工作簿中没有该工作表", expected=f"包含工作表「{name}」"))
+            sub.findings.append(
+                Finding(
+                    "S001", sub.file_name, sheet=name, found="工作簿中没有该工作表", expected=f"包含工作表「{name}」"
+                )
+            )
     index = catalogue.label_index(version, level)
     lists = catalogue.list_columns(version, level)
     labels = {label for _, label in index}
@@ -95,7 +116,15 @@ def parse_submission(path: Path, data_year: int, reading: Sheets | Finding | Non
         elif sheet_name in template or _has_indicator_rows(rows, labels):
             _read_values(sub, sheet_name, rows, index, data_year)
         else:
-            sub.findings.append(Finding("S004", sub.file_name, sheet=display_name(sheet_name), found=f"工作表「{display_name(sheet_name)}」不是模板中的工作表，其中没有可识别的指标行，已忽略", expected="模板中的工作表"))
+            sub.findings.append(
+                Finding(
+                    "S004",
+                    sub.file_name,
+                    sheet=display_name(sheet_name),
+                    found=f"工作表「{display_name(sheet_name)}」不是模板中的工作表，其中没有可识别的指标行，已忽略",
+                    expected="模板中的工作表",
+                )
+            )
     _check_required_rows(sub, version, level, sheets)
     return sub
 
@@ -121,7 +150,15 @@ def _has_indicator_rows(rows, labels: set[str]) -> bool:
 def _read_info(sub: ParsedSubmission, sheets) -> None:
     sheets = _template_names(sheets, [])
     if INFO_SHEET not in sheets:
-        sub.findings.append(Finding("S001", sub.file_name, sheet=INFO_SHEET, found="工作簿中没有该工作表", expected=f"包含工作表「{INFO_SHEET}」"))
+        sub.findings.append(
+            Finding(
+                "S001",
+                sub.file_name,
+                sheet=INFO_SHEET,
+                found="工作簿中没有该工作表",
+                expected=f"包含工作表「{INFO_SHEET}」",
+            )
+        )
         return
     keys = {normalize_label(label): key for label, key, _ in INFO_FIELDS}
     info: dict[str, object] = {}
@@ -138,7 +175,9 @@ def _read_info(sub: ParsedSubmission, sheets) -> None:
     for key in REQUIRED_INFO:
         if key not in info:
             label = next(lbl for lbl, k, _ in INFO_FIELDS if k == key)
-            sub.findings.append(Finding("S002", sub.file_name, sheet=INFO_SHEET, found=f"「{label}」未填写", expected=f"填写{label}"))
+            sub.findings.append(
+                Finding("S002", sub.file_name, sheet=INFO_SHEET, found=f"「{label}」未填写", expected=f"填写{label}")
+            )
 
 
 def _identify_school(sub: ParsedSubmission) -> None:
@@ -150,7 +189,16 @@ def _identify_school(sub: ParsedSubmission) -> None:
         school = catalogue.school_by_name(name) if name else None
         if school is not None:
             sub.info["school_code"] = school.code
-            sub.findings.append(Finding("M006", sub.file_name, sheet=INFO_SHEET, row=row, found=f"学校代码未填写，学校名称为「{name}」", expected=f"学校代码「{school.code}」（已按名称识别为「{school.name}」，请补填）"))
+            sub.findings.append(
+                Finding(
+                    "M006",
+                    sub.file_name,
+                    sheet=INFO_SHEET,
+                    row=row,
+                    found=f"学校代码未填写，学校名称为「{name}」",
+                    expected=f"学校代码「{school.code}」（已按名称识别为「{school.name}」，请补填）",
+                )
+            )
         return
     school = catalogue.schools().get(sub.school_code)
     if school is None or not name:
@@ -159,10 +207,28 @@ def _identify_school(sub: ParsedSubmission) -> None:
         return
     other = catalogue.school_by_name(name)
     if other is not None and other.code != school.code:
-        sub.findings.append(Finding("M008", sub.file_name, sheet=INFO_SHEET, row=row, found=f"学校代码「{sub.school_code}」在名录中是「{school.name}」，学校名称却是另一所学校「{name}」（学校代码 {other.code}）", expected="学校代码与学校名称属于同一所学校；更正之前，本文件不计入任何一所学校"))
+        sub.findings.append(
+            Finding(
+                "M008",
+                sub.file_name,
+                sheet=INFO_SHEET,
+                row=row,
+                found=f"学校代码「{sub.school_code}」在名录中是「{school.name}」，学校名称却是另一所学校「{name}」（学校代码 {other.code}）",
+                expected="学校代码与学校名称属于同一所学校；更正之前，本文件不计入任何一所学校",
+            )
+        )
         sub.identity_conflict = True
     else:
-        sub.findings.append(Finding("M006", sub.file_name, sheet=INFO_SHEET, row=row, found=f"学校代码「{sub.school_code}」在名录中是「{school.name}」，学校名称却填写为「{name}」", expected="学校名称与学校代码一致（名录名称或曾用名）"))
+        sub.findings.append(
+            Finding(
+                "M006",
+                sub.file_name,
+                sheet=INFO_SHEET,
+                row=row,
+                found=f"学校代码「{sub.school_code}」在名录中是「{school.name}」，学校名称却填写为「{name}」",
+                expected="学校名称与学校代码一致（名录名称或曾用名）",
+            )
+        )
 
 
 def _level_of(sub: ParsedSubmission) -> str | None:
@@ -199,7 +265,15 @@ def _header_key(cell: object, data_year: int) -> str | None:
 def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index, data_year: int) -> None:
     found = _header(rows, data_year)
     if found is None:
-        sub.findings.append(Finding("S003", sub.file_name, sheet=display_name(sheet_name), found="没有包含“指标”和“数值”的表头行", expected="表头：序号、指标、单位、数值、填写提示、说明"))
+        sub.findings.append(
+            Finding(
+                "S003",
+                sub.file_name,
+                sheet=display_name(sheet_name),
+                found="没有包含“指标”和“数值”的表头行",
+                expected="表头：序号、指标、单位、数值、填写提示、说明",
+            )
+        )
         return
     header_pos, cols = found
     by_label = {label: row for (_, label), row in index.items()}
@@ -210,17 +284,48 @@ def _read_values(sub: ParsedSubmission, sheet_name: str, rows, index, data_year:
             continue
         trow = index.get((sheet_name, label)) or by_label.get(label)
         if trow is None:
-            sub.findings.append(Finding("R002", sub.file_name, sheet=sheet_name, row=row_no, found=f"指标「{cells[cols['指标']]}」", expected="模板中的指标名称或名录认可的别名"))
+            sub.findings.append(
+                Finding(
+                    "R002",
+                    sub.file_name,
+                    sheet=sheet_name,
+                    row=row_no,
+                    found=f"指标「{cells[cols['指标']]}」",
+                    expected="模板中的指标名称或名录认可的别名",
+                )
+            )
             continue
         ind = trow.indicator
         cell_ref = f"{get_column_letter(cols['数值'] + 1)}{row_no}"
         unit = normalize_unit(cells[cols["单位"]]) if "单位" in cols else ""
         if unit and unit != trow.unit:
-            sub.findings.append(Finding("R003", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, indicator_code=ind.code, found=f"「{trow.label}」单位为「{unit}」", expected=f"单位「{trow.unit}」"))
+            sub.findings.append(
+                Finding(
+                    "R003",
+                    sub.file_name,
+                    sheet=sheet_name,
+                    row=row_no,
+                    cell=cell_ref,
+                    indicator_code=ind.code,
+                    found=f"「{trow.label}」单位为「{unit}」",
+                    expected=f"单位「{trow.unit}」",
+                )
+            )
             continue
         first = next((v for v in sub.values if v["indicator_code"] == ind.code), None)
         if first is not None:
-            sub.findings.append(Finding("R004", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, indicator_code=ind.code, found=f"「{ind.name_zh}」在工作表「{first['sheet']}」第 {first['row_number']} 行已出现", expected="每个指标只填一行"))
+            sub.findings.append(
+                Finding(
+                    "R004",
+                    sub.file_name,
+                    sheet=sheet_name,
+                    row=row_no,
+                    cell=cell_ref,
+                    indicator_code=ind.code,
+                    found=f"「{ind.name_zh}」在工作表「{first['sheet']}」第 {first['row_number']} 行已出现",
+                    expected="每个指标只填一行",
+                )
+            )
             continue
         raw = cells[cols["数值"]]
         where = {"sheet": sheet_name, "row": row_no, "cell": cell_ref, "indicator_code": ind.code}
@@ -255,21 +360,57 @@ def _cell_value(sub: ParsedSubmission, trow: catalogue.TemplateRow, raw: object,
         percent = parse_percent(cell) if unit == "%" else None
         value = percent.value if percent else parse_number(cell)
     except NoCachedValue:
-        sub.findings.append(Finding("V005", sub.file_name, **where, found=f"「{name}」是公式，但文件中没有它的计算结果", expected="公式的计算结果（数值）"))
+        sub.findings.append(
+            Finding(
+                "V005",
+                sub.file_name,
+                **where,
+                found=f"「{name}」是公式，但文件中没有它的计算结果",
+                expected="公式的计算结果（数值）",
+            )
+        )
         return None
     except ErrorValue as exc:
-        found = f"「{name}」的公式计算结果为 {exc}" if exc.from_formula else f"「{name}」填写为「{exc}」（错误值，不是数字）"
+        found = (
+            f"「{name}」的公式计算结果为 {exc}"
+            if exc.from_formula
+            else f"「{name}」填写为「{exc}」（错误值，不是数字）"
+        )
         sub.findings.append(Finding("V007", sub.file_name, **where, found=found, expected=f"数字（单位：{unit}）"))
         return None
     except NotANumber as exc:
-        sub.findings.append(Finding("V001", sub.file_name, **where, found=f"「{name}」填写为「{exc}」", expected=f"数字（单位：{unit}）"))
+        sub.findings.append(
+            Finding(
+                "V001", sub.file_name, **where, found=f"「{name}」填写为「{exc}」", expected=f"数字（单位：{unit}）"
+            )
+        )
         return None
     if marker and value is not None:
-        sub.findings.append(Finding("V006", sub.file_name, **where, found=f"「{name}」填写为「{_plain(raw)}」，已去掉注释符号「{marker}」按 {value:g} 读取", expected="“数值”列只填数字，注释写在“说明”列"))
+        sub.findings.append(
+            Finding(
+                "V006",
+                sub.file_name,
+                **where,
+                found=f"「{name}」填写为「{_plain(raw)}」，已去掉注释符号「{marker}」按 {value:g} 读取",
+                expected="“数值”列只填数字，注释写在“说明”列",
+            )
+        )
     if percent and percent.from_fraction:
-        sub.findings.append(Finding("V004", sub.file_name, **where, found=f"「{name}」填写为 {_plain(raw)}，已按 {value:g}% 读取", expected=f"百分数，如 {value:g} 或 {value:g}%"))
+        sub.findings.append(
+            Finding(
+                "V004",
+                sub.file_name,
+                **where,
+                found=f"「{name}」填写为 {_plain(raw)}，已按 {value:g}% 读取",
+                expected=f"百分数，如 {value:g} 或 {value:g}%",
+            )
+        )
     if trow.indicator.whole_number and value is not None and not value.is_integer():
-        sub.findings.append(Finding("V008", sub.file_name, **where, found=f"「{name}」为 {value:g} {unit}", expected=f"整数（单位：{unit}）"))
+        sub.findings.append(
+            Finding(
+                "V008", sub.file_name, **where, found=f"「{name}」为 {value:g} {unit}", expected=f"整数（单位：{unit}）"
+            )
+        )
         return None
     return value
 
@@ -284,12 +425,16 @@ def _read_list(sub: ParsedSubmission, sheet_name: str, rows, columns) -> None:
     header = None
     for pos, (_, cells) in enumerate(rows):
         found = {i: labels[normalize_label(v)] for i, v in enumerate(cells) if normalize_label(v) in labels}
-        if all(c["column_name"] in {x["column_name"] for x in found.values()} for c in columns if c["required"] == "true"):
+        if all(
+            c["column_name"] in {x["column_name"] for x in found.values()} for c in columns if c["required"] == "true"
+        ):
             header = pos, found
             break
     if header is None:
         expected = "、".join(c["column_label_zh"] for c in columns)
-        sub.findings.append(Finding("L001", sub.file_name, sheet=sheet_name, found="没有找到规定的表头行", expected=f"表头：{expected}"))
+        sub.findings.append(
+            Finding("L001", sub.file_name, sheet=sheet_name, found="没有找到规定的表头行", expected=f"表头：{expected}")
+        )
         return
     pos, found = header
     seen: dict[str, int] = {}
@@ -299,10 +444,28 @@ def _read_list(sub: ParsedSubmission, sheet_name: str, rows, columns) -> None:
         if not key and all(v in (None, "") for k, v in record.items() if k != "row_no"):
             continue
         if key not in catalogue.majors():
-            sub.findings.append(Finding("L002", sub.file_name, sheet=sheet_name, row=row_no, found=f"专业代码「{key}」", expected="专业目录中的代码（目录外专业使用市教委备案代码）"))
+            sub.findings.append(
+                Finding(
+                    "L002",
+                    sub.file_name,
+                    sheet=sheet_name,
+                    row=row_no,
+                    found=f"专业代码「{key}」",
+                    expected="专业目录中的代码（目录外专业使用市教委备案代码）",
+                )
+            )
             continue
         if key in seen:
-            sub.findings.append(Finding("L004", sub.file_name, sheet=sheet_name, row=row_no, found=f"专业「{key}」已在第 {seen[key]} 行填写", expected="每个专业只填一行"))
+            sub.findings.append(
+                Finding(
+                    "L004",
+                    sub.file_name,
+                    sheet=sheet_name,
+                    row=row_no,
+                    found=f"专业「{key}」已在第 {seen[key]} 行填写",
+                    expected="每个专业只填一行",
+                )
+            )
             continue
         seen[key] = row_no
         for i, c in found.items():
@@ -313,19 +476,67 @@ def _read_list(sub: ParsedSubmission, sheet_name: str, rows, columns) -> None:
             try:
                 value = parse_number(raw)
             except NoCachedValue:
-                sub.findings.append(Finding("V005", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, found=f"「{c['column_label_zh']}」是公式，但文件中没有它的计算结果", expected="公式的计算结果（数值）"))
+                sub.findings.append(
+                    Finding(
+                        "V005",
+                        sub.file_name,
+                        sheet=sheet_name,
+                        row=row_no,
+                        cell=cell_ref,
+                        found=f"「{c['column_label_zh']}」是公式，但文件中没有它的计算结果",
+                        expected="公式的计算结果（数值）",
+                    )
+                )
                 continue
             except NotANumber as exc:
-                sub.findings.append(Finding("L005", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, found=f"「{c['column_label_zh']}」填写为「{exc}」", expected="非负整数"))
+                sub.findings.append(
+                    Finding(
+                        "L005",
+                        sub.file_name,
+                        sheet=sheet_name,
+                        row=row_no,
+                        cell=cell_ref,
+                        found=f"「{c['column_label_zh']}」填写为「{exc}」",
+                        expected="非负整数",
+                    )
+                )
                 continue
             if value is not None and (value < 0 or not value.is_integer()):
-                sub.findings.append(Finding("L005", sub.file_name, sheet=sheet_name, row=row_no, cell=cell_ref, found=f"「{c['column_label_zh']}」为 {value:g}", expected="非负整数"))
+                sub.findings.append(
+                    Finding(
+                        "L005",
+                        sub.file_name,
+                        sheet=sheet_name,
+                        row=row_no,
+                        cell=cell_ref,
+                        found=f"「{c['column_label_zh']}」为 {value:g}",
+                        expected="非负整数",
+                    )
+                )
                 continue
-            sub.list_rows.append({"sheet": sheet_name, "row_number": row_no, "row_key": key, "column_name": c["column_name"], "value": value, "cell": cell_ref})
+            sub.list_rows.append(
+                {
+                    "sheet": sheet_name,
+                    "row_number": row_no,
+                    "row_key": key,
+                    "column_name": c["column_name"],
+                    "value": value,
+                    "cell": cell_ref,
+                }
+            )
 
 
 def _check_required_rows(sub: ParsedSubmission, version: str, level: str, sheets) -> None:
     present = {v["indicator_code"] for v in sub.values} | {f.indicator_code for f in sub.findings}
     for trow in catalogue.template_rows(version, level):
         if trow.indicator.required and trow.code not in present and trow.sheet in sheets:
-            sub.findings.append(Finding("R001", sub.file_name, sheet=trow.sheet, indicator_code=trow.code, found=f"没有「{trow.label}」这一行", expected=f"「{trow.label}」（{trow.unit}）一行"))
+            sub.findings.append(
+                Finding(
+                    "R001",
+                    sub.file_name,
+                    sheet=trow.sheet,
+                    indicator_code=trow.code,
+                    found=f"没有「{trow.label}」这一行",
+                    expected=f"「{trow.label}」（{trow.unit}）一行",
+                )
+            )

@@ -12,6 +12,7 @@ Cached cell values only: formulas are never evaluated (calamine returns what Exc
 saved without a result is marked UNCALCULATED (V005), an error result such as #DIV/0! a FormulaError
 (V007): calamine gives an empty cell for both, which would read as "not reported".
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,8 +27,8 @@ from xml.etree import ElementTree
 from openpyxl.utils import column_index_from_string
 from python_calamine import CalamineWorkbook
 
-from orchestration.intake.files import display_name
 from orchestration.findings import Finding
+from orchestration.intake.files import display_name
 from orchestration.intake.values import UNCALCULATED, FormulaError
 
 MB = 1 << 20
@@ -127,7 +128,9 @@ def _sniff(path: Path) -> None:
     if head == OLE:
         # Excel keeps a password-protected .xlsx in an OLE compound file with an EncryptionInfo stream.
         if "EncryptionInfo".encode("utf-16-le") in path.read_bytes():
-            raise _reject("F003", path, "Office 加密文件（含 EncryptionInfo），要输入密码才能打开", "未设密码的 .xlsx 工作簿")
+            raise _reject(
+                "F003", path, "Office 加密文件（含 EncryptionInfo），要输入密码才能打开", "未设密码的 .xlsx 工作簿"
+            )
         raise _reject("F001", path, "Excel 97-2003 格式（.xls）或其他旧版 Office 文件", "另存为 .xlsx 格式的工作簿")
     for magic, kind in SIGNATURES:
         if head.startswith(magic):
@@ -187,7 +190,12 @@ def _check_unique_names(path: Path, infos: list[zipfile.ZipInfo]) -> None:
         key = info.filename.casefold()
         seen[key] = seen.get(key, 0) + 1
         if seen[key] == 2:
-            raise _reject("F008", path, f"部件「{display_name(info.filename)}」在压缩包中出现 2 次（不同软件会读到不同的内容）", "Excel 或 WPS 保存的标准 .xlsx 工作簿")
+            raise _reject(
+                "F008",
+                path,
+                f"部件「{display_name(info.filename)}」在压缩包中出现 2 次（不同软件会读到不同的内容）",
+                "Excel 或 WPS 保存的标准 .xlsx 工作簿",
+            )
 
 
 class _Meter:
@@ -203,7 +211,8 @@ class _Meter:
             raise _reject("F002", self.path, f"解压后超过 {cap} MB", f"解压后不超过 {cap} MB")
         if self.total > RATIO_FLOOR and self.total > MAX_RATIO * self.size:
             raise _reject(
-                "F002", self.path,
+                "F002",
+                self.path,
                 f"{self.size / 1024:.0f} KB 的文件解压到 {self.total // MB} MB 时压缩比已超过 {MAX_RATIO}:1（异常压缩）",
                 f"解压后不超过 {cap} MB 的正常工作簿",
             )
@@ -219,14 +228,18 @@ class _Scan:
         self.far_range: str | None = None
 
     def look(self, window: bytes) -> None:
-        self.special_cells = self.special_cells or FORMULA.search(window) is not None or ERROR_TYPE.search(window) is not None
+        self.special_cells = (
+            self.special_cells or FORMULA.search(window) is not None or ERROR_TYPE.search(window) is not None
+        )
         self.far_cell = self.far_cell or _first_beyond(FAR_CELL, window) or _first_beyond(FAR_ROW, window, prefix="A")
         self.far_range = self.far_range or _first_beyond(DIMENSION, window)
 
 
 def _first_beyond(pattern: re.Pattern, window: bytes, prefix: str = "") -> str | None:
     """The first reference beyond the grid; `prefix` makes a row number a cell reference (A10001)."""
-    return next((prefix + m[1].decode() for m in pattern.finditer(window) if _beyond_grid(prefix + m[1].decode())), None)
+    return next(
+        (prefix + m[1].decode() for m in pattern.finditer(window) if _beyond_grid(prefix + m[1].decode())), None
+    )
 
 
 def _beyond_grid(ref: str) -> bool:
@@ -245,7 +258,12 @@ def _scan_member(raw, info: zipfile.ZipInfo, meter: _Meter) -> _Scan:
             meter.add(len(chunk))
             window = tail + chunk
             if any(m in window.translate(None, b"\0") for m in DTD_MARKERS):
-                raise _reject("F004", meter.path, f"部件「{display_name(info.filename)}」含有 DTD 或实体声明（<!DOCTYPE / <!ENTITY）", "Excel 或 WPS 保存的标准 .xlsx 工作簿")
+                raise _reject(
+                    "F004",
+                    meter.path,
+                    f"部件「{display_name(info.filename)}」含有 DTD 或实体声明（<!DOCTYPE / <!ENTITY）",
+                    "Excel 或 WPS 保存的标准 .xlsx 工作簿",
+                )
             start = window.lstrip(b"\xef\xbb\xbf \t\r\n")
             if xml is None and start:
                 xml = start.startswith(b"<")
@@ -290,12 +308,16 @@ def _check_extent(path: Path, scans: dict[str, _Scan], names: dict[str, str]) ->
         letters, row = COORDINATE.fullmatch(ref).groups()
         where = f"的单元格 {ref} 远在表格之外" if scan.far_cell else f"声明的范围延伸到 {ref}"
         raise _reject(
-            "F006", path, f"工作表「{display_name(names[member])}」{where}（第 {row} 行、第 {column_index_from_string(letters)} 列）",
+            "F006",
+            path,
+            f"工作表「{display_name(names[member])}」{where}（第 {row} 行、第 {column_index_from_string(letters)} 列）",
             f"全部内容在前 {MAX_ROWS} 行、前 {MAX_COLUMNS} 列之内（删除表格以外的行和列后保存）",
         )
 
 
-def _special_cells(path: Path, zf: zipfile.ZipFile, members: list[str], names: dict[str, str]) -> dict[str, dict[tuple[int, int], object]]:
+def _special_cells(
+    path: Path, zf: zipfile.ZipFile, members: list[str], names: dict[str, str]
+) -> dict[str, dict[tuple[int, int], object]]:
     """sheet name -> {(row, column index): UNCALCULATED or FormulaError} for formula cells without a
     cached result (no <v> or an empty one) and cells holding an error value (t="e")."""
     out: dict[str, dict[tuple[int, int], object]] = {}
@@ -328,14 +350,15 @@ def _cached_text(inner: bytes) -> str:
 def _has_result(attrs: bytes, inner: bytes) -> bool:
     """A cached value, or an empty text result (Excel saves t="str" with <v></v>); openpyxl and other
     generators that never calculate write <v /> or no <v> at all."""
-    return CACHED.search(inner) is not None or (TEXT_TYPE.search(attrs) is not None and VALUE_ELEMENT.search(inner) is not None)
+    return CACHED.search(inner) is not None or (
+        TEXT_TYPE.search(attrs) is not None and VALUE_ELEMENT.search(inner) is not None
+    )
 
 
 def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
     """Zip member of each worksheet -> its sheet name (xl/workbook.xml and its relationships)."""
     targets = {
-        rel.get("Id"): rel.get("Target", "")
-        for rel in ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        rel.get("Id"): rel.get("Target", "") for rel in ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
     }
     out = {}
     for sheet in ElementTree.fromstring(zf.read("xl/workbook.xml")).iter():
@@ -374,7 +397,9 @@ def _read_csv(path: Path) -> Sheets:
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or tuple(c.strip() for c in rows[0][:4]) != CSV_COLUMNS:
         found = f"表头「{','.join(rows[0]) if rows else ''}」"
-        raise UnreadableFile(Finding("F001", display_name(path.name), row=1, found=found, expected="表头为 " + ",".join(CSV_COLUMNS)))
+        raise UnreadableFile(
+            Finding("F001", display_name(path.name), row=1, found=found, expected="表头为 " + ",".join(CSV_COLUMNS))
+        )
     sheets: Sheets = {}
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):

@@ -4,6 +4,7 @@ The blank template and the sample submissions come from this one writer, so scho
 exactly the layout the reader expects. Every value goes through safe_cell: nothing we write (a
 school's name or 填报人 in a sample, a catalogue label) can turn into a formula.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -83,7 +84,11 @@ def _write_list(ws, columns, records: list[dict[str, object]]) -> None:
         ws.column_dimensions[chr(64 + col)].width = 22 if c["type"] == "text" else 14
     for i, record in enumerate(records, start=4):
         for col, c in enumerate(columns, start=1):
-            ws.cell(row=i, column=col, value=i - 3 if c["column_name"] == "row_no" else safe_cell(record.get(c["column_name"])))
+            ws.cell(
+                row=i,
+                column=col,
+                value=i - 3 if c["column_name"] == "row_no" else safe_cell(record.get(c["column_name"])),
+            )
 
 
 def _version(data_year: int, level: str) -> str:

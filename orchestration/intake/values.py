@@ -1,4 +1,5 @@
 """Turn one cell as a clerk typed it into a number, or say why it is not one."""
+
 from __future__ import annotations
 
 import math
@@ -9,10 +10,28 @@ from dataclasses import dataclass
 # Dashes, slashes and 无 are how clerks leave a cell "not reported" (None, distinct from 0).
 NOT_REPORTED = {"", "—", "——", "-", "--", "–", "―", "/", "无", "空"}
 # What Excel shows for a formula that failed, and what a clerk copies from such a cell.
-EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
+EXCEL_ERRORS = {
+    "#DIV/0!",
+    "#N/A",
+    "#NAME?",
+    "#NULL!",
+    "#NUM!",
+    "#REF!",
+    "#VALUE!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+}
 # A footnote marker right after a number: circled numbers, superscript digits, asterisks, 注(1).
 # Split off before any normalisation: NFKC turns "114¹" into "1141" and "114①" into "1141".
-FOOTNOTE = re.compile(r"^(?P<number>.*?[0-9０-９])\s*(?P<marker>[\u2460-\u24ff\u2776-\u2793\u00b9\u00b2\u00b3\u2070-\u209f*＊※†‡]+|[(（]?注\s*[0-9０-９]*[)）]?)$")
+FOOTNOTE = re.compile(
+    r"^(?P<number>.*?[0-9０-９])\s*(?P<marker>[\u2460-\u24ff\u2776-\u2793\u00b9\u00b2\u00b3\u2070-\u209f*＊※†‡]+|[(（]?注\s*[0-9０-９]*[)）]?)$"
+)
 
 
 class NotANumber(ValueError):

@@ -1,6 +1,7 @@
 """One build of an edition: render once, check every numeral, then write HTML, Word, PDF and the data
 appendix CSV into var/reports/<edition>/ — all of them or, when the check fails, none.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,18 @@ from orchestration.reports.render import Rendered, render_edition
 from orchestration.workbook_text import safe_cell
 
 APPENDIX_COLUMNS = {
-    "ref": "编号", "where": "位置", "text": "数字", "display_unit": "单位", "source_kind": "来源", "relation": "来源表",
-    "source_key": "来源行", "data_year": "数据年度", "value": "原值", "unit": "原值单位", "reporting": "填报/应报", "note": "说明",
+    "ref": "编号",
+    "where": "位置",
+    "text": "数字",
+    "display_unit": "单位",
+    "source_kind": "来源",
+    "relation": "来源表",
+    "source_key": "来源行",
+    "data_year": "数据年度",
+    "value": "原值",
+    "unit": "原值单位",
+    "reporting": "填报/应报",
+    "note": "说明",
 }
 
 
@@ -27,7 +38,9 @@ class EditionCheckFailed(Exception):
 
     def __init__(self, edition: Edition, problems: list[str]):
         self.problems = problems
-        super().__init__(f"{edition.title}：{len(problems)} 处问题，报告未发布\n" + "\n".join(f"- {p}" for p in problems))
+        super().__init__(
+            f"{edition.title}：{len(problems)} 处问题，报告未发布\n" + "\n".join(f"- {p}" for p in problems)
+        )
 
 
 @dataclass
@@ -40,7 +53,9 @@ def missing_years(con: duckdb.DuckDBPyConnection, edition: Edition) -> list[int]
     """Data years the edition compares that no school's submission was loaded for: an edition reads its
     year against the year before, so both must be loaded (registry counts alone exist for every year)."""
     years = (edition.data_year - 1, edition.data_year)
-    loaded = {y for (y,) in con.execute("select distinct data_year from staging.stg_submissions where is_current").fetchall()}
+    loaded = {
+        y for (y,) in con.execute("select distinct data_year from staging.stg_submissions where is_current").fetchall()
+    }
     return [y for y in years if y not in loaded]
 
 
@@ -64,7 +79,12 @@ def build_edition(con: duckdb.DuckDBPyConnection, edition: Edition, out_dir: Pat
         work.rename(out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    names = {"html": "annual_report.html", "docx": "annual_report.docx", "pdf": "annual_report.pdf", "csv": "data_appendix.csv"}
+    names = {
+        "html": "annual_report.html",
+        "docx": "annual_report.docx",
+        "pdf": "annual_report.pdf",
+        "csv": "data_appendix.csv",
+    }
     return Built(rendered, {k: out_dir / v for k, v in names.items()})
 
 
@@ -85,5 +105,7 @@ def write_appendix(rendered: Rendered, path: Path) -> Path:
         writer.writerow(APPENDIX_COLUMNS.values())
         for row in rendered.numbers:
             values = vars(row)
-            writer.writerow([safe_cell(values[k]) if isinstance(values[k], str) else values[k] for k in APPENDIX_COLUMNS])
+            writer.writerow(
+                [safe_cell(values[k]) if isinstance(values[k], str) else values[k] for k in APPENDIX_COLUMNS]
+            )
     return path

@@ -1,4 +1,5 @@
 """Charts with legible Chinese text: the CJK font ships in a PyPI package (mplfonts), nothing downloads."""
+
 from __future__ import annotations
 
 import base64
@@ -43,8 +44,15 @@ def chart(kind: str, title: str, labels: list[str], values: list[float], unit: s
     fig, ax = plt.subplots(figsize=(6.4, height), dpi=150)
     text = [grouped(v, decimals) for v in values]
     if kind == "pie":
-        ax.pie(values, labels=[f"{label}\n{t}{unit}" for label, t in zip(labels, text)], colors=PALETTE[: len(values)], startangle=90, counterclock=False,
-               wedgeprops={"linewidth": 1, "edgecolor": "white"}, textprops={"fontsize": 9})
+        ax.pie(
+            values,
+            labels=[f"{label}\n{t}{unit}" for label, t in zip(labels, text)],
+            colors=PALETTE[: len(values)],
+            startangle=90,
+            counterclock=False,
+            wedgeprops={"linewidth": 1, "edgecolor": "white"},
+            textprops={"fontsize": 9},
+        )
         ax.axis("equal")
     elif kind == "line":
         ax.plot(labels, values, marker="o", color=PALETTE[0])

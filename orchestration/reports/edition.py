@@ -5,10 +5,11 @@ orchestration/reports/templates/editions/<layout>/<chapter_code>.html.j2.
 
 Next year's edition is a new row of report_editions.csv with the layout of an earlier one: no code.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from orchestration import catalogue
@@ -100,40 +101,67 @@ def _read(layout: str, name: str) -> list[dict[str, str]]:
     return catalogue.read_seed(name, path.parent) if path.exists() else []
 
 
-@lru_cache(maxsize=None)
+@cache
 def _chapters(layout: str) -> list[Chapter]:
     rows = sorted(_read(layout, "chapters"), key=lambda r: int(r["chapter_order"]))
     return [Chapter(r["chapter_code"], r["title"]) for r in rows]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tables(layout: str) -> dict[str, Table]:
     cells: dict[str, list[Cell]] = {}
     for r in _read(layout, "table_cells"):
         cells.setdefault(r["table_id"], []).append(
-            Cell(int(r["row_order"]), r["row_label"], int(r["column_order"]), r["column_label"], r["source"].strip(), r["display_unit"], int(r["decimals"] or 0))
+            Cell(
+                int(r["row_order"]),
+                r["row_label"],
+                int(r["column_order"]),
+                r["column_label"],
+                r["source"].strip(),
+                r["display_unit"],
+                int(r["decimals"] or 0),
+            )
         )
     return {
         r["table_id"]: Table(
-            r["table_id"], r["chapter_code"], r["caption"], r["kind"], r["source"], r["filter"], r["columns"], r["stub"], r["note"],
+            r["table_id"],
+            r["chapter_code"],
+            r["caption"],
+            r["kind"],
+            r["source"],
+            r["filter"],
+            r["columns"],
+            r["stub"],
+            r["note"],
             tuple(sorted(cells.get(r["table_id"], []), key=lambda c: (c.row_order, c.column_order))),
         )
         for r in _read(layout, "tables")
     }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _figures(layout: str) -> dict[str, Figure]:
     out = {}
     for r in _read(layout, "figures"):
         items = tuple(tuple(part.split("=", 1)) for part in catalogue.split_list(r["items"]))
-        out[r["figure_id"]] = Figure(r["figure_id"], r["chapter_code"], r["caption"], r["chart"], r["unit"], int(r["decimals"] or 0), items)
+        out[r["figure_id"]] = Figure(
+            r["figure_id"], r["chapter_code"], r["caption"], r["chart"], r["unit"], int(r["decimals"] or 0), items
+        )
     return out
 
 
 def editions() -> list[Edition]:
     return [
-        Edition(r["edition_code"], r["edition"], r["series"], int(r["data_year"]), r["layout"], r["title"], tuple(catalogue.split_list(r["levels"])), r["source_text"])
+        Edition(
+            r["edition_code"],
+            r["edition"],
+            r["series"],
+            int(r["data_year"]),
+            r["layout"],
+            r["title"],
+            tuple(catalogue.split_list(r["levels"])),
+            r["source_text"],
+        )
         for r in catalogue.read_seed("report_editions")
     ]
 

@@ -5,6 +5,7 @@ fix it. 预警说明 lists the warnings with empty 学校说明 / 说明人 / �
 them and returns the workbook to landing/<year>/explanations/, which releases those warnings.
 Every text goes through safe_cell: what a school wrote never becomes a formula in our workbook.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -33,7 +34,13 @@ PROBLEM_COLUMNS = (
     ("处理状态", "resolution_zh"),
 )
 SEVERITY_ZH = {"error": "错误（必须修改）", "warning": "预警（修改或说明）", "info": "提示（无需处理）"}
-RESOLUTION_ZH = {"must_fix": "待修改后重新提交", "open": "待说明", "explained": "已说明", "tolerated": "市教委已容许", "noted": "无需处理"}
+RESOLUTION_ZH = {
+    "must_fix": "待修改后重新提交",
+    "open": "待说明",
+    "explained": "已说明",
+    "tolerated": "市教委已容许",
+    "noted": "无需处理",
+}
 _BOLD = Font(bold=True)
 _INPUT = PatternFill("solid", fgColor="FFF2CC")
 
@@ -46,7 +53,9 @@ def feedback_file_name(school_code: str | None, file_name: str, data_year: int) 
     return f"{key}_{data_year}_反馈.xlsx"
 
 
-def feedback_title(school_code: str | None, school_name: str | None, file_name: str, data_year: int, findings: list[dict]) -> str:
+def feedback_title(
+    school_code: str | None, school_name: str | None, file_name: str, data_year: int, findings: list[dict]
+) -> str:
     """Who the workbook is for: the registry name, else the code as written, else the file name."""
     code, name = _text(school_code), _text(school_name)
     who = name or (f"学校代码 {code}（名录中没有）" if code else f"文件「{file_name}」")
@@ -74,7 +83,9 @@ def write_year_feedback(
         try:
             rows = [f for f in findings if f.get("file_name") == file_name and _text(f.get("school_code")) == code]
             title = feedback_title(code, school_names.get(code) if code else None, file_name, data_year, rows)
-            written.append(write_feedback_workbook(folder / feedback_file_name(code, file_name, data_year), title, rows))
+            written.append(
+                write_feedback_workbook(folder / feedback_file_name(code, file_name, data_year), title, rows)
+            )
         except Exception as exc:  # noqa: BLE001 - reported per school by the caller, the others go on
             failed.append({"school_code": code, "file_name": file_name, "error": f"{type(exc).__name__}: {exc}"})
     return written, failed
@@ -90,13 +101,19 @@ def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) ->
     problems["A1"].font = Font(bold=True, size=13)
     problems.append([label for label, _ in PROBLEM_COLUMNS])
     for n, f in enumerate(findings, start=1):
-        row = {**f, "severity_zh": SEVERITY_ZH.get(f.get("severity"), f.get("severity")), "resolution_zh": RESOLUTION_ZH.get(f.get("resolution"), "")}
+        row = {
+            **f,
+            "severity_zh": SEVERITY_ZH.get(f.get("severity"), f.get("severity")),
+            "resolution_zh": RESOLUTION_ZH.get(f.get("resolution"), ""),
+        }
         problems.append([n] + [_cell(row.get(key)) for _, key in PROBLEM_COLUMNS[1:]])
     if not findings:
         problems.append(["", "本次提交未发现问题。"])
     _style(problems, widths={"H": 40, "I": 30, "J": 80})
     explain = wb.create_sheet(SHEET)
-    explain["A1"] = "请对每条预警在黄色列填写说明后，将本工作簿交回（放入 landing/<年度>/explanations/）；也可在数据文件该行的“说明”列写明原因后重新提交。错误不接受说明，须修改数据后重新提交。"
+    explain["A1"] = (
+        "请对每条预警在黄色列填写说明后，将本工作簿交回（放入 landing/<年度>/explanations/）；也可在数据文件该行的“说明”列写明原因后重新提交。错误不接受说明，须修改数据后重新提交。"
+    )
     explain.append([label for label, _ in COLUMNS])
     for f in findings:
         if f.get("severity") != "warning":  # errors are fixed, not explained; info needs nothing
@@ -105,9 +122,12 @@ def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) ->
             **f,
             "indicator_code": _text(f.get("indicator_code")) or "",
             "location": " ".join(x for x in (_text(f.get("sheet")), _text(f.get("cell"))) if x),
-            "explanation": f.get("explanation") or (f.get("resolution_text") if f.get("resolution") == "explained" else ""),
-            "explained_by": f.get("explained_by") or (f.get("resolved_by") if f.get("resolution") == "explained" else ""),
-            "explained_on": f.get("explained_on") or (f.get("resolved_at") if f.get("resolution") == "explained" else None),
+            "explanation": f.get("explanation")
+            or (f.get("resolution_text") if f.get("resolution") == "explained" else ""),
+            "explained_by": f.get("explained_by")
+            or (f.get("resolved_by") if f.get("resolution") == "explained" else ""),
+            "explained_on": f.get("explained_on")
+            or (f.get("resolved_at") if f.get("resolution") == "explained" else None),
         }
         explain.append([_cell(row.get(key)) for _, key in COLUMNS])
     for col, (_, key) in enumerate(COLUMNS, start=1):

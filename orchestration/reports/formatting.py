@@ -3,6 +3,7 @@
 A count changes by a difference and a percent; a rate in percentage points (个百分点), never a
 percent of a percent.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -51,7 +52,9 @@ def display(value: float | None, base_unit: str, display_unit: str, decimals: in
     return number(value / scale_for(base_unit, display_unit), decimals)
 
 
-def change_words(delta: float | None, up: str = "增加", down: str = "减少", same: str = "持平") -> tuple[str, float | None]:
+def change_words(
+    delta: float | None, up: str = "增加", down: str = "减少", same: str = "持平"
+) -> tuple[str, float | None]:
     """The verb for a change and its magnitude: (增加, 248) or (减少, 491)."""
     if delta is None:
         return "", None

@@ -3,6 +3,7 @@
 Every number they print goes through Sources (traced, one formatting path); the words around a change
 (增加 / 减少 / 持平, 个百分点) are chosen here from the sign, so the text never contradicts the number.
 """
+
 from __future__ import annotations
 
 from markupsafe import Markup
@@ -55,7 +56,9 @@ class Metric:
         gap = "" if suffix in ("", "%") else " "  # 增幅 6.22% but 增加 248 人
         return Markup("{} {}{}{}").format(verb, number, gap, suffix)
 
-    def delta(self, unit: str | None = None, decimals: int = 0, up: str = "增加", down: str = "减少", suffix: str = "") -> Markup:
+    def delta(
+        self, unit: str | None = None, decimals: int = 0, up: str = "增加", down: str = "减少", suffix: str = ""
+    ) -> Markup:
         """'增加 248 人' / '减少 491 人' / '持平', in display units."""
         return self._words("change_abs", up, down, unit or "", decimals, suffix)
 

@@ -6,6 +6,7 @@ numbering (表 2-3, 图 1-1, 案例 3-1, 第 2 批, （1）, 1.), cells of list 
 row numbers, codes, names), and the names in
 seeds/report_numeral_terms.csv (1+X, 3+2 …).
 """
+
 from __future__ import annotations
 
 import re
@@ -68,13 +69,17 @@ class _Text(HTMLParser):
                 text = "".join(shown for shown, _ in self._text).replace("\n", " ")
                 if self._block[0] in ("h1", "h2", "h3"):
                     self._heading = text.strip()
-                self.blocks.append((self._heading, text, "".join(masked for _, masked in self._text).replace("\n", " ")))
+                self.blocks.append(
+                    (self._heading, text, "".join(masked for _, masked in self._text).replace("\n", " "))
+                )
                 self._text = None
             if open_tag == tag:
                 break
 
     def handle_data(self, data):
-        if self._text is not None:  # a traced number is blanked, same length: the sentence is cut from the text as printed
+        if (
+            self._text is not None
+        ):  # a traced number is blanked, same length: the sentence is cut from the text as printed
             self._text.append((data, "\u3000" * len(data) if self._skipping() else data))
 
 

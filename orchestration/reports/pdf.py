@@ -4,6 +4,7 @@ Text is set in Noto Sans CJK SC: the system's copy where fontconfig has one, els
 use (the mplfonts package), declared with @font-face; either is embedded (subset). Nothing is fetched:
 the fetcher serves data: URIs (the charts) and that one font file, and refuses every other URL.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

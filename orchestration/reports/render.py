@@ -2,6 +2,7 @@
 chapter with its numbered tables and figures, the data appendix (every number and its source) and the
 data-quality appendix. Nothing here knows a chapter: the edition seeds and templates do.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -56,7 +57,9 @@ class _Chapter:
     def figure(self, figure_id: str) -> Markup:
         spec = self.edition.figures.get(figure_id)
         if spec is None or spec.chapter_code != self.chapter.code:
-            return self.sources.trace.problem(f"本章没有{figure_id}（seeds/editions/{self.edition.layout}/figures.csv）")
+            return self.sources.trace.problem(
+                f"本章没有{figure_id}（seeds/editions/{self.edition.layout}/figures.csv）"
+            )
         self.placed.add(figure_id)
         trace = self.sources.trace
         chapter_where = trace.where
@@ -74,7 +77,9 @@ class _Chapter:
             return Markup('<p class="missing">{}：没有数据</p>').format(caption)
         title = caption.split(" ", 2)[-1] if caption.startswith(figure_id) else caption
         src = chart(spec.chart, title, labels, values, spec.unit, spec.decimals)
-        return Markup('<figure><img alt="{}" src="{}"><figcaption>{}（单位：{}）</figcaption></figure>\n').format(figure_id, src, caption, spec.unit)
+        return Markup('<figure><img alt="{}" src="{}"><figcaption>{}（单位：{}）</figcaption></figure>\n').format(
+            figure_id, src, caption, spec.unit
+        )
 
     def rest(self) -> Markup:
         """Numbered tables and figures of the chapter the text did not place: at its end, in order."""
@@ -101,7 +106,13 @@ def render_edition(con: duckdb.DuckDBPyConnection, edition: Edition) -> Rendered
         name = f"{edition.template_dir}/{chapter.code}.html.j2"
         if name in env.list_templates():
             text = env.get_template(name).render(
-                m=lookup.m, f=lookup.f, table=ctx.table, figure=ctx.figure, year=edition.data_year, prev=edition.data_year - 1, edition=edition
+                m=lookup.m,
+                f=lookup.f,
+                table=ctx.table,
+                figure=ctx.figure,
+                year=edition.data_year,
+                prev=edition.data_year - 1,
+                edition=edition,
             )
         else:
             text = trace.problem(f"没有本章的正文模板 {name}")

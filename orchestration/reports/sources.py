@@ -8,6 +8,7 @@ A source is written as text in the edition seeds:
 measure is a column of fct_city_indicator_year (value, prev_value, change_abs, change_pct, change_pp),
 the year offset counts back from the edition's data year (-1 = the year before).
 """
+
 from __future__ import annotations
 
 import math
@@ -66,7 +67,9 @@ class Sources:
                   on p.school_code = s.school_code and p.indicator_code = s.indicator_code and p.data_year = s.data_year - 1"""
         ).df()
         for r in schools.to_dict("records"):
-            r.update(change_abs=None, change_pct=None, change_pp=None)  # a school's changes: issue of the school reports
+            r.update(
+                change_abs=None, change_pct=None, change_pp=None
+            )  # a school's changes: issue of the school reports
             self.city.setdefault((int(r["data_year"]), r["group_name"], r["indicator_code"]), r)
         facts = con.execute(f"select * from {FACTS}").df()
         self.facts = {(int(r["data_year"]), r["fact_code"]): r for r in facts.to_dict("records")}
@@ -80,13 +83,17 @@ class Sources:
     def metric_or_problem(self, code: str, group: str, offset: int = 0) -> dict | Markup:
         """The metric's row, or the problem recorded (and shown where the template named it)."""
         row = self.metric_row(code, group, offset)
-        return row if row is not None else self.trace.problem(f"没有指标 {code}（{group}，{self.data_year + offset} 年）")
+        return (
+            row if row is not None else self.trace.problem(f"没有指标 {code}（{group}，{self.data_year + offset} 年）")
+        )
 
     def fact_or_problem(self, code: str) -> dict | Markup:
         row = self.fact_row(code)
         return row if row is not None else self.trace.problem(f"事实登记册中没有 {self.data_year} 年的事实 {code}")
 
-    def number(self, spec: str, display_unit: str = "", decimals: int = 0, table: bool = False, magnitude: bool = False):
+    def number(
+        self, spec: str, display_unit: str = "", decimals: int = 0, table: bool = False, magnitude: bool = False
+    ):
         """The number a source names, printed (thousands separators and signs in tables) and traced."""
         try:
             src = parse(spec)
@@ -96,9 +103,21 @@ class Sources:
             row = self.fact_or_problem(src.code)
             return row if isinstance(row, Markup) else self.fact_number(row, display_unit, decimals, table)
         row = self.metric_or_problem(src.code, src.group, src.offset)
-        return row if isinstance(row, Markup) else self.metric_number(row, src.measure, display_unit, decimals, table, magnitude)
+        return (
+            row
+            if isinstance(row, Markup)
+            else self.metric_number(row, src.measure, display_unit, decimals, table, magnitude)
+        )
 
-    def metric_number(self, row: dict, measure: str, display_unit: str = "", decimals: int = 0, table: bool = False, magnitude: bool = False):
+    def metric_number(
+        self,
+        row: dict,
+        measure: str,
+        display_unit: str = "",
+        decimals: int = 0,
+        table: bool = False,
+        magnitude: bool = False,
+    ):
         value = clean(row[measure])
         unit = "%" if measure == "change_pct" else ("个百分点" if measure == "change_pp" else row["unit"])
         shown_unit = display_unit or (row["unit"] if measure not in ("change_pct", "change_pp") else unit)
@@ -133,9 +152,16 @@ class Sources:
         """Schools reporting / expected for a figure, printed in the text about its completeness."""
         value = int(row[column])
         return self.trace.mark(
-            str(value), source_kind="指标", relation=row.get("relation", CITY),
-            source_key=f"{row['indicator_code']} · {row['group_name']} · {int(row['data_year'])} · {column}", data_year=int(row["data_year"]),
-            value=value, unit="所", display_unit="所", reporting=f"{int(row['schools_reporting'])}/{int(row['schools_expected'])}", note=row["indicator_name"],
+            str(value),
+            source_kind="指标",
+            relation=row.get("relation", CITY),
+            source_key=f"{row['indicator_code']} · {row['group_name']} · {int(row['data_year'])} · {column}",
+            data_year=int(row["data_year"]),
+            value=value,
+            unit="所",
+            display_unit="所",
+            reporting=f"{int(row['schools_reporting'])}/{int(row['schools_expected'])}",
+            note=row["indicator_name"],
         )
 
     def fact_number(self, row: dict, display_unit: str = "", decimals: int | None = None, table: bool = False):
@@ -164,6 +190,14 @@ class Sources:
         if value is None:
             return "—"
         return self.trace.mark(
-            grouped(float(value), decimals), source_kind="数据集", relation=relation, source_key=key, data_year=year,
-            value=float(value), unit=unit, display_unit=unit, reporting="", note="",
+            grouped(float(value), decimals),
+            source_kind="数据集",
+            relation=relation,
+            source_key=key,
+            data_year=year,
+            value=float(value),
+            unit=unit,
+            display_unit=unit,
+            reporting="",
+            note="",
         )

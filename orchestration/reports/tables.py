@@ -8,6 +8,7 @@ rows: one printed row per row of a mart (list tables: textbooks per school, enro
       dataset's records in workbook order.
 Completeness footnotes follow each table: "注：N 所学校未填报…".
 """
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,9 @@ def render_table(table: Table, edition: Edition, sources: Sources) -> Markup:
     notes = [Markup("注：") + note for note in completeness(sources, sources.trace.numbers[before:], "表中")]
     notes += [edition.words(table.note)] if table.note else []
     sources.trace.where = chapter
-    html = Markup('<p class="caption table-caption">{}</p>\n<table class="report" data-table="{}">\n<thead><tr>{}</tr></thead>\n').format(
+    html = Markup(
+        '<p class="caption table-caption">{}</p>\n<table class="report" data-table="{}">\n<thead><tr>{}</tr></thead>\n'
+    ).format(
         edition.words(table.caption), table.table_id, Markup("").join(Markup("<th>{}</th>").format(h) for h in header)
     )
     for label, cells in body:
@@ -72,7 +75,11 @@ def _frame(table: Table, edition: Edition, sources: Sources):
         relation, params = DATASET_ROWS, [table.source.split(":", 1)[1], edition.data_year]
         long = sources.con.execute(f"select * from {relation} where dataset_code = ? and data_year = ?", params).df()
         wide = long.assign(value=long["value_text"].where(long["value_text"].notna(), long["value_number"]))
-        frame = wide.pivot(index="row_number", columns="column_name", values="value").reset_index().sort_values("row_number")
+        frame = (
+            wide.pivot(index="row_number", columns="column_name", values="value")
+            .reset_index()
+            .sort_values("row_number")
+        )
         frame["dataset_code"] = params[0]
         return relation, frame.astype(object).where(frame.notna(), None)
     if not all(NAME.match(part) for part in relation.split(".")):
@@ -87,7 +94,9 @@ def _frame(table: Table, edition: Edition, sources: Sources):
         else:
             where.append(f"{key} = ?")
             params.append(value)
-    return relation, sources.con.execute(f"select * from {relation} where {' and '.join(where)} order by {order}", params).df()
+    return relation, sources.con.execute(
+        f"select * from {relation} where {' and '.join(where)} order by {order}", params
+    ).df()
 
 
 def _rows(table: Table, edition: Edition, sources: Sources):
@@ -127,9 +136,26 @@ def completeness(sources: Sources, numbers: list, where: str) -> list[Markup]:
     for (group, year, reporting, expected), members in groups.items():
         first = members[0][1]
         key = f"{members[0][0]} · {group} · {year}"
-        count = dict(source_kind="指标", relation=CITY, data_year=int(year), unit="所", display_unit="所", reporting=first.reporting, note=first.note)
-        missing = sources.trace.mark(str(expected - reporting), source_key=f"{key} · schools_expected - schools_reporting", value=expected - reporting, **count)
+        count = dict(
+            source_kind="指标",
+            relation=CITY,
+            data_year=int(year),
+            unit="所",
+            display_unit="所",
+            reporting=first.reporting,
+            note=first.note,
+        )
+        missing = sources.trace.mark(
+            str(expected - reporting),
+            source_key=f"{key} · schools_expected - schools_reporting",
+            value=expected - reporting,
+            **count,
+        )
         counted = sources.trace.mark(str(reporting), source_key=f"{key} · schools_reporting", value=reporting, **count)
         names = "".join(f"「{n.note}」" for _, n in members)
-        notes.append(Markup("{} 所学校未填报{}（{}，{} 年），{}数据为 {} 所学校合计。").format(missing, names, group, year, where, counted))
+        notes.append(
+            Markup("{} 所学校未填报{}（{}，{} 年），{}数据为 {} 所学校合计。").format(
+                missing, names, group, year, where, counted
+            )
+        )
     return notes

@@ -4,6 +4,7 @@ A number enters the report only through Trace.mark: it is wrapped in <span class
 its source (mart row or fact) is recorded for the data appendix. The numeral check (numerals.py) then
 finds any digit in the text that is not inside such a span.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

@@ -6,6 +6,7 @@ table of contents work: headings in Heading 1–3, captions in Caption, tables a
 Grid), charts as pictures. Text is added as runs, so nothing in it is ever read as markup; control
 characters, which Word's XML cannot hold, are shown as \\x00 escapes.
 """
+
 from __future__ import annotations
 
 import base64
@@ -126,7 +127,10 @@ def _table(doc, rows: list[list[tuple[str, str, str]]]) -> None:
     cells = [[row[c] for row in rows[1:] if c < len(row)] or [("td", "", "")] for c in range(columns)]
     # numbers keep their width; a long name wraps instead (capped); 3 half-ems for the cell's padding
     headers = [min(_ems(row_text), 8) for _, row_text, _ in rows[0]] + [0] * columns  # a header may wrap to two lines
-    weights = [3 + max([headers[c]] + [_ems(text) if "num" in css.split() else min(_ems(text), 20) for _, text, css in column]) for c, column in enumerate(cells)]
+    weights = [
+        3 + max([headers[c]] + [_ems(text) if "num" in css.split() else min(_ems(text), 20) for _, text, css in column])
+        for c, column in enumerate(cells)
+    ]
     widths = [Cm(TABLE_WIDTH_CM * w / sum(weights)) for w in weights]
     for column, width in zip(table.columns, widths):
         column.width = width  # the grid, which LibreOffice reads; Word reads the cells'

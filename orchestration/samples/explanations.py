@@ -5,6 +5,7 @@ school explains the resulting year-on-year warnings the way a school would, in t
 of the feedback workbook, so the sample run shows the whole path: warning → explanation → report.
 The warnings are computed by the intake's own plausibility rule on the values the generator writes.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -30,11 +31,20 @@ def write_sample_explanations(out_dir: Path, data_year: int, school_values) -> l
         if not current or not previous:
             continue
         for f in all_yoy_findings(f"{code}_{data_year}", current, previous):
-            rows.append({
-                "school_code": code, "data_year": data_year, "rule_id": f.rule_id, "indicator_code": f.indicator_code,
-                "indicator_name": catalogue.indicators()[f.indicator_code].name_zh, "severity": "warning", "message_zh": f.message_zh,
-                "explanation": EXPLANATION, "explained_by": EXPLAINED_BY, "explained_on": date(data_year, 10, 31),
-            })
+            rows.append(
+                {
+                    "school_code": code,
+                    "data_year": data_year,
+                    "rule_id": f.rule_id,
+                    "indicator_code": f.indicator_code,
+                    "indicator_name": catalogue.indicators()[f.indicator_code].name_zh,
+                    "severity": "warning",
+                    "message_zh": f.message_zh,
+                    "explanation": EXPLANATION,
+                    "explained_by": EXPLAINED_BY,
+                    "explained_on": date(data_year, 10, 31),
+                }
+            )
     if not rows:
         return []
     path = out_dir / str(data_year) / EXPLANATION_FOLDER / f"示例数据_{data_year}_预警说明.xlsx"

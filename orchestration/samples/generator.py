@@ -5,6 +5,7 @@ School values look like real schools: sizes vary (a stable size per school), rat
 between schools, and parts stay within their wholes by the same part/whole rules the intake
 enforces (seeds/quality_rules.csv).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,10 +15,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from orchestration import catalogue
-from orchestration.settings import SEEDS_DIR
 from orchestration.findings import rules
 from orchestration.intake.template import write_csv, write_dataset_workbook, write_workbook
 from orchestration.samples.explanations import write_sample_explanations
+from orchestration.settings import SEEDS_DIR
 
 OUTSIDE_SCOPE_SHARE = 0.3  # a school outside the city scope is sized like a small 高职 school
 CSV_EVERY = 12  # every n-th school submits CSV instead of a workbook, as some do
@@ -102,7 +103,10 @@ def _caps(code: str, school_values: dict[str, float]) -> float:
 def _city_totals() -> dict[tuple[int, str, str], tuple[int, int]]:
     """(year, group, indicator) -> (total, number of schools that leave it blank)."""
     return {
-        (int(r["data_year"]), r["group_name"], r["indicator_code"]): (int(float(r["value"])), int(r.get("missing_schools") or 0))
+        (int(r["data_year"]), r["group_name"], r["indicator_code"]): (
+            int(float(r["value"])),
+            int(r.get("missing_schools") or 0),
+        )
         for r in catalogue.read_seed("sample/city_totals")
     }
 
@@ -116,7 +120,11 @@ def _major_totals(data_year: int, level: str, city: dict[str, int]) -> dict[str,
     out: dict[str, dict[str, int]] = {}
     for code in sorted(raw, key=lambda c: c != "students_secondary_ft"):  # students first: they cap enrolment
         majors = sorted(raw[code])
-        caps = [out["students_secondary_ft"].get(m, 0) for m in majors] if code != "students_secondary_ft" and "students_secondary_ft" in out else None
+        caps = (
+            [out["students_secondary_ft"].get(m, 0) for m in majors]
+            if code != "students_secondary_ft" and "students_secondary_ft" in out
+            else None
+        )
         out[code] = dict(zip(majors, allocate(city[code], [raw[code][m] for m in majors], caps)))
     return out
 
@@ -137,7 +145,9 @@ def _major_records(data_year: int, level: str, members, city: dict[str, int]) ->
         split = allocate(students[major], [school_size(s.code) for s in chosen])
         split_enrol = allocate(enrol.get(major, 0), split, split)
         for s, n, e in zip(chosen, split, split_enrol):
-            records[s.code].append({"major_code": major, "major_name": catalogue.majors()[major]["major_name"], "enrol": e, "students": n})
+            records[s.code].append(
+                {"major_code": major, "major_name": catalogue.majors()[major]["major_name"], "enrol": e, "students": n}
+            )
     return records
 
 
@@ -183,7 +193,13 @@ def school_values(data_year: int) -> dict[str, dict[str, object]]:
                     raise KeyError(f"seeds/sample/city_totals.csv has no {level} total for {code} in {data_year}")
                 _allocate_indicator(code, data_year, in_group, total, out, missing)
         # Schools kept apart from the city figures submit too, where the totals name them (首钢工学院).
-        apart = [s for s in registry if s.level == level and not s.in_city_scope(data_year) and any((data_year, s.name, c) in totals for c in codes)]
+        apart = [
+            s
+            for s in registry
+            if s.level == level
+            and not s.in_city_scope(data_year)
+            and any((data_year, s.name, c) in totals for c in codes)
+        ]
         for s in apart:
             for code in codes:
                 explicit = totals.get((data_year, s.name, code))
@@ -218,7 +234,9 @@ def _blank_schools(data_year: int, schools, missing: int) -> set[str]:
 def _allocate_indicator(code: str, data_year: int, schools, total: int, out, missing: int = 0) -> None:
     ind = catalogue.indicators()[code]
     blank = _blank_schools(data_year, schools, missing)
-    eligible = [s for s in schools if s.code not in blank and (code not in BACHELOR_ONLY or s.school_type == "职业本科")]
+    eligible = [
+        s for s in schools if s.code not in blank and (code not in BACHELOR_ONLY or s.school_type == "职业本科")
+    ]
     if code == "attached_secondary_students":
         eligible = _attached_class_schools(schools)
     step = AMOUNT_STEP.get(ind.unit, 1)
@@ -227,7 +245,12 @@ def _allocate_indicator(code: str, data_year: int, schools, total: int, out, mis
     weights, caps = [], []
     for s in eligible:
         # a part is sized by its whole, where the school's template has the whole
-        parent = [w for parts, wholes in _part_rules() if code in parts and all(x in out[s.code] for x in wholes) for w in wholes]
+        parent = [
+            w
+            for parts, wholes in _part_rules()
+            if code in parts and all(x in out[s.code] for x in wholes)
+            for w in wholes
+        ]
         base = sum(out[s.code][w] or 0 for w in parent) if parent else school_size(s.code)
         # a school's profile is stable (second factor); years move it a little (first factor)
         weights.append(base * _rng(code, s.code, data_year).uniform(0.9, 1.1) * _rng(code, s.code).uniform(0.7, 1.3))
@@ -253,7 +276,9 @@ def _datasets(out_dir: Path, year: int) -> list[Path]:
     for code in sorted(specs()):
         if (SEEDS_DIR / "sample" / "datasets" / f"{code}_{year}.csv").exists():
             records = catalogue.read_seed(f"sample/datasets/{code}_{year}")
-            written.append(write_dataset_workbook(out_dir / str(year) / COMMISSION_FOLDER / f"{code}.xlsx", code, year, records))
+            written.append(
+                write_dataset_workbook(out_dir / str(year) / COMMISSION_FOLDER / f"{code}.xlsx", code, year, records)
+            )
     return written
 
 
@@ -270,6 +295,8 @@ def generate(out_dir: Path, years: list[int]) -> list[Path]:
             if n % CSV_EVERY == CSV_EVERY - 1 and not has_lists:
                 written.append(write_csv(out_dir / str(year) / f"{code}_{year}.csv", school.level, year, info, values))
             else:
-                written.append(write_workbook(out_dir / str(year) / f"{code}_{year}.xlsx", school.level, year, info, values))
+                written.append(
+                    write_workbook(out_dir / str(year) / f"{code}_{year}.xlsx", school.level, year, info, values)
+                )
         written += write_sample_explanations(out_dir, year, school_values)
     return written

@@ -11,6 +11,7 @@ A case without steps is a school's untouched file whose values are checked: the 
 that borrows that school's code. Arguments of the raw-XML steps and of rename_sheet take \xNN and
 \uNNNN for characters a CSV cell cannot show (control characters, a full-width space).
 """
+
 from __future__ import annotations
 
 import csv
@@ -91,6 +92,7 @@ def build(landing: Path) -> tuple[Path, list[Case]]:
 
 
 # --- workbook edits (openpyxl) ---------------------------------------------------------------------
+
 
 def _cell_value(spec: str):
     """num:12 (a number), pct:0.9426 (a number shown as a percentage), text:…, blank."""
@@ -255,8 +257,21 @@ def add_sheet(wb, arg: str) -> None:
 WORKBOOK_STEPS = {
     f.__name__: f
     for f in (
-        set_value, restyle, set_label, set_header, set_info, title_rows, shift_right, blank_rows, delete_sheet, delete_row,
-        set_note, put_cell, last_year_column, rename_sheet, add_sheet,
+        set_value,
+        restyle,
+        set_label,
+        set_header,
+        set_info,
+        title_rows,
+        shift_right,
+        blank_rows,
+        delete_sheet,
+        delete_row,
+        set_note,
+        put_cell,
+        last_year_column,
+        rename_sheet,
+        add_sheet,
     )
 }
 
@@ -269,6 +284,7 @@ def _edit_workbook(path: Path, steps: list[tuple[str, str]]) -> None:
 
 
 # --- file edits -----------------------------------------------------------------------------------
+
 
 def replace_with(case: Case, arg: str, _) -> None:
     shutil.copyfile(HERE / "hostile" / arg, case.paths[0])
@@ -295,7 +311,10 @@ def formula(case: Case, arg: str, _) -> None:
         match = re.search(rf'<c r="{cell.coordinate}"([^>]*)><v>([^<]*)</v></c>'.encode(), xml)
         attrs = re.sub(rb'\s*t="[^"]*"', b"", match[1])
         result = b"<v>" + match[2] + b"</v>" if cached == "cached" else b""
-        return xml.replace(match[0], b'<c r="' + cell.coordinate.encode() + b'"' + attrs + b"><f>" + match[2] + b"*1</f>" + result + b"</c>")
+        return xml.replace(
+            match[0],
+            b'<c r="' + cell.coordinate.encode() + b'"' + attrs + b"><f>" + match[2] + b"*1</f>" + result + b"</c>",
+        )
 
     _rewrite_member(case.paths[0], member, edit)
 
@@ -306,7 +325,9 @@ def _write_zip(path: Path, members: list[tuple[str, bytes, int, int]]) -> None:
     for name, stream, crc, size in members:
         encoded = name.encode()
         fields = struct.pack("<HHHHHIIIHH", 20, 0, 8, 0, 0x21, crc, len(stream), size, len(encoded), 0)
-        central += b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, len(local)) + encoded
+        central += (
+            b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, len(local)) + encoded
+        )
         local += b"PK\x03\x04" + fields + encoded + stream
     end = struct.pack("<HHHHIIH", 0, 0, len(members), len(members), len(central), len(local), 0)
     path.write_bytes(local + central + b"PK\x05\x06" + end)
@@ -468,7 +489,9 @@ def error_formula(case: Case, arg: str, _) -> None:
     t="e" with the formula and the error as its cached result."""
     sheet, label, text, error = arg.split("|")
     ref = _locate(case.paths[0], sheet, label, "数值")
-    _replace_cell(case.paths[0], sheet, ref, b"<f>" + escape(text).encode() + b"</f><v>" + escape(error).encode() + b"</v>", "e")
+    _replace_cell(
+        case.paths[0], sheet, ref, b"<f>" + escape(text).encode() + b"</f><v>" + escape(error).encode() + b"</v>", "e"
+    )
 
 
 def dimension(case: Case, arg: str, _) -> None:
@@ -476,7 +499,9 @@ def dimension(case: Case, arg: str, _) -> None:
     sheet|A1:F10. Neither keeps a reader from meeting the cells themselves."""
     sheet, ref = arg.split("|")
     new = b"" if ref == "none" else b'<dimension ref="' + ref.encode() + b'" />'
-    _rewrite_member(case.paths[0], _sheet_part(case.paths[0], sheet), lambda xml: re.sub(rb"<dimension\b[^>]*/>", new, xml, count=1))
+    _rewrite_member(
+        case.paths[0], _sheet_part(case.paths[0], sheet), lambda xml: re.sub(rb"<dimension\b[^>]*/>", new, xml, count=1)
+    )
 
 
 def rename_part(case: Case, arg: str, _) -> None:
@@ -488,7 +513,10 @@ def rename_part(case: Case, arg: str, _) -> None:
         if name == old:
             name = new
         elif name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
-            for before, after in ((f'"/{old}"', f'"/{new}"'), (f'"{old.removeprefix("xl/")}"', f'"{new.removeprefix("xl/")}"')):
+            for before, after in (
+                (f'"/{old}"', f'"/{new}"'),
+                (f'"{old.removeprefix("xl/")}"', f'"{new.removeprefix("xl/")}"'),
+            ):
                 data = data.replace(before.encode(), after.encode())
         parts.append((name, data))
     assert any(name == new for name, _ in parts), old
@@ -519,7 +547,9 @@ def duplicate_part(case: Case, arg: str, _) -> None:
     member, copy_name = arg.split("|")
     parts = _parts(case.paths[0])
     original = dict(parts)[member]
-    changed = re.sub(rb'(<c r="D\d+"[^>]*><v>)(\d+)(</v>)', lambda m: m[1] + str(2 * int(m[2]) + 1).encode() + m[3], original)
+    changed = re.sub(
+        rb'(<c r="D\d+"[^>]*><v>)(\d+)(</v>)', lambda m: m[1] + str(2 * int(m[2]) + 1).encode() + m[3], original
+    )
     assert changed != original, member
     _save_parts(case.paths[0], parts + [(copy_name, changed)])
 
@@ -537,7 +567,24 @@ def empty_workbook(case: Case, _: str, __) -> None:
 FILE_STEPS = {
     f.__name__: f
     for f in (
-        replace_with, formula, zip_bomb, oversize, not_workbook_zip, rename, symlink, fifo, duplicate, csv_encoding, csv_set_value,
-        xml_text, error_formula, dimension, rename_part, declare_dtd, duplicate_part, empty_file, empty_workbook,
+        replace_with,
+        formula,
+        zip_bomb,
+        oversize,
+        not_workbook_zip,
+        rename,
+        symlink,
+        fifo,
+        duplicate,
+        csv_encoding,
+        csv_set_value,
+        xml_text,
+        error_formula,
+        dimension,
+        rename_part,
+        declare_dtd,
+        duplicate_part,
+        empty_file,
+        empty_workbook,
     )
 }

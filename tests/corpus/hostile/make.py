@@ -7,6 +7,7 @@ workbook cut off in transfer, an old .xls and a password-protected workbook (bot
 files, built here by hand: header, one FAT sector, one directory sector, streams of 4096 bytes so
 that no mini stream is needed), and a workbook whose XML declares the "billion laughs" entities.
 """
+
 from __future__ import annotations
 
 import struct
@@ -18,7 +19,9 @@ SECTOR = 512
 FREE, END, FAT_SECT, NO_STREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
 
 
-def _dir_entry(name: str, kind: int, child: int = NO_STREAM, right: int = NO_STREAM, start: int = END, size: int = 0) -> bytes:
+def _dir_entry(
+    name: str, kind: int, child: int = NO_STREAM, right: int = NO_STREAM, start: int = END, size: int = 0
+) -> bytes:
     encoded = (name + "\0").encode("utf-16-le") if name else b""
     return (
         encoded.ljust(64, b"\0")
@@ -42,10 +45,13 @@ def compound_file(streams: list[tuple[str, bytes]]) -> bytes:
         entries.append(_dir_entry(name, 2, right=right, start=start, size=4096))
     entries += [_dir_entry("", 0)] * (4 - len(entries))
     header = (
-        bytes.fromhex("d0cf11e0a1b11ae1") + bytes(16)
-        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + bytes(6)
+        bytes.fromhex("d0cf11e0a1b11ae1")
+        + bytes(16)
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + bytes(6)
         + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, END, 0, END, 0)
-        + struct.pack("<I", 0) + struct.pack("<I", FREE) * 108
+        + struct.pack("<I", 0)
+        + struct.pack("<I", FREE) * 108
     )
     body = struct.pack(f"<{SECTOR // 4}I", *(fat + [FREE] * (SECTOR // 4 - len(fat)))) + b"".join(entries)
     return header + body + b"".join(data.ljust(4096, b"\0") for _, data in streams)
@@ -53,7 +59,10 @@ def compound_file(streams: list[tuple[str, bytes]]) -> bytes:
 
 def encrypted() -> bytes:
     """What Excel writes for 文件 → 保护工作簿 → 用密码进行加密: EncryptionInfo + EncryptedPackage streams."""
-    info = struct.pack("<HHI", 4, 4, 0x40) + b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption"/>'
+    info = (
+        struct.pack("<HHI", 4, 4, 0x40)
+        + b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption"/>'
+    )
     package = struct.pack("<Q", 2048) + bytes(range(256)) * 8
     return compound_file([("EncryptionInfo", info), ("EncryptedPackage", package)])
 
@@ -103,7 +112,9 @@ def truncated(path: Path) -> None:
 
 def main() -> None:
     (HERE / "not_a_workbook.xlsx").write_text("学校基本情况说明：本校 2025 年度数据见附件。\n", encoding="utf-8")
-    (HERE / "pdf_renamed.xlsx").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    (HERE / "pdf_renamed.xlsx").write_bytes(
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
     (HERE / "old_format.xlsx").write_bytes(old_xls())
     (HERE / "encrypted.xlsx").write_bytes(encrypted())
     billion_laughs(HERE / "billion_laughs.xlsx")
