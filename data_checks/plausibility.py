@@ -24,7 +24,8 @@ PREVIOUS_VALUES = """
 def previous_values(con: duckdb.DuckDBPyConnection, data_year: int) -> dict[str, dict[str, float]]:
     """school -> indicator -> accepted value of the year before; empty before dbt has built staging once."""
     exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'staging' and table_name = 'stg_submission_values'"
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'staging' and table_name = 'stg_submission_values'"
     ).fetchone()[0]
     previous: dict[str, dict[str, float]] = {}
     for school, code, value in con.execute(PREVIOUS_VALUES, [data_year - 1]).fetchall() if exists else []:

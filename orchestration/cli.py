@@ -79,7 +79,8 @@ def _print_report(edition) -> None:
     folder = settings.report_dir(edition.edition)
     if not (folder / "annual_report.html").exists():
         print(
-            f"report {edition.edition} ({edition.title}): not built — it compares data years {edition.data_year - 1} and {edition.data_year}; "
+            f"report {edition.edition} ({edition.title}): not built — "
+            f"it compares data years {edition.data_year - 1} and {edition.data_year}; "
             f"run `vocwh run --year {edition.data_year} --with-previous`"
         )
         return
@@ -105,7 +106,8 @@ def _report(args) -> int:
         return 2
     if not settings.duckdb_path().exists():
         print(
-            f"no warehouse at {settings.duckdb_path()}: run `vocwh run --year {edition.data_year} --with-previous` first",
+            f"no warehouse at {settings.duckdb_path()}: "
+            f"run `vocwh run --year {edition.data_year} --with-previous` first",
             file=sys.stderr,
         )
         return 2

@@ -1,5 +1,6 @@
 """Materialize the graph for one data year against a warehouse of the test's own."""
 
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -14,3 +15,12 @@ def materialize_year(home: Path, year: int, monkeypatch) -> dg.ExecuteInProcessR
     monkeypatch.setenv("VOCWH_DUCKDB_PATH", str(home / "warehouse.duckdb"))  # read by dbt's profile
     assets = [a for a in defs.assets] + list(defs.asset_checks)
     return dg.materialize(assets, partition_key=str(year), resources=default_resources(), raise_on_error=False)
+
+
+def copy_built_home(built: Path, home: Path) -> Path:
+    """A scenario's own warehouse, copied from the session's built one (every data year, sample
+    submissions) instead of built again: the warehouse file and the landing folder it was loaded from."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(built / "warehouse.duckdb", home / "warehouse.duckdb")
+    shutil.copytree(built / "landing", home / "landing", symlinks=True)
+    return home

@@ -32,7 +32,8 @@ pytestmark = pytest.mark.process  # starts, limits or kills real processes
 YEAR = 2025
 PUBLISHED_STATE = f"""
     select (select run_id from publication),
-           (select sum(value) from marts.fct_school_indicator where data_year = {YEAR} and indicator_code = 'fulltime_teachers')
+           (select sum(value) from marts.fct_school_indicator
+             where data_year = {YEAR} and indicator_code = 'fulltime_teachers')
 """
 # mode "hold": one analyst session open for the whole run; mode "reopen": a new session every time
 # (in its own process: DuckDB shares one database instance among a process's connections to a path).
@@ -128,7 +129,8 @@ def _assert_warehouse_consistent(home: Path) -> None:
                and not exists (select 1 from raw.submission_values v where v.submission_id = s.submission_id)"""
         ).fetchone()[0]
         orphans = con.execute(
-            "select count(*) from raw.submission_values v where not exists (select 1 from raw.submissions s where s.submission_id = v.submission_id)"
+            "select count(*) from raw.submission_values v "
+            "where not exists (select 1 from raw.submissions s where s.submission_id = v.submission_id)"
         ).fetchone()[0]
         con.execute("select count(*) from marts.fct_city_indicator_year").fetchone()
     finally:

@@ -71,7 +71,8 @@ def explained(tmp_path_factory):
     held = materialize_year(home, YEAR, mp)
     with read_only(home / "warehouse.duckdb") as con:
         on_the_row = con.execute(
-            "select resolution, resolved_by, resolution_text from marts.fct_submission_findings where school_code = ? and rule_id = 'V004' and is_current",
+            "select resolution, resolved_by, resolution_text from marts.fct_submission_findings "
+            "where school_code = ? and rule_id = 'V004' and is_current",
             [noted.name.split("_")[0]],
         ).fetchone()
     feedback = settings.feedback_dir(YEAR) / feedback_file_name(school, path.name, YEAR)
@@ -111,7 +112,8 @@ def test_an_open_warning_holds_the_report_back(explained):
     assert on_the_row == ("explained", "示例数据", "优良率按小数 0.85 填写，即 85%")  # by the file's 填报人
     with read_only(home / "warehouse.duckdb") as con:
         value = con.execute(
-            "select value from raw.submission_values where school_code = ? and indicator_code = 'fitness_excellent_rate'",
+            "select value from raw.submission_values "
+            "where school_code = ? and indicator_code = 'fitness_excellent_rate'",
             [school],
         ).fetchone()[0]
     assert value == 85.0
@@ -124,7 +126,8 @@ def test_the_explanation_releases_the_warning_and_records_who_and_when(explained
     assert _report_ran(released) and "published/warehouse" in _materialized(released)
     with read_only(home / "published" / "warehouse.duckdb") as con:
         resolution = con.execute(
-            "select resolution, resolved_by, resolved_at is not null from marts.fct_submission_findings where school_code = ? and rule_id = 'V004' and is_current",
+            "select resolution, resolved_by, resolved_at is not null from marts.fct_submission_findings "
+            "where school_code = ? and rule_id = 'V004' and is_current",
             [school],
         ).fetchone()
     assert resolution == ("explained", "王老师", True)
@@ -134,7 +137,8 @@ def test_an_explanation_of_an_error_is_refused(explained):
     home, school, _, _, _, error_row, _ = explained
     with read_only(home / "warehouse.duckdb") as con:
         refused = con.execute(
-            "select row_number, problem_rule_id, problem_zh from raw.warning_explanations where school_code = ? and status = 'refused'",
+            "select row_number, problem_rule_id, problem_zh from raw.warning_explanations "
+            "where school_code = ? and status = 'refused'",
             [school],
         ).fetchall()
     assert len(refused) == 1

@@ -63,7 +63,10 @@ CHECKED = [r for r in ROWS if _checkable(r)]
 
 
 def _id(r):
-    return f"{r['file'][7:-4]}-L{r['line']}-{r['table_id']}-{r['row_label'] or r['indicator_zh']}-{r['column_label']}-{r['group_name']}"
+    return (
+        f"{r['file'][7:-4]}-L{r['line']}-{r['table_id']}-{r['row_label'] or r['indicator_zh']}"
+        f"-{r['column_label']}-{r['group_name']}"
+    )
 
 
 class _Tables(HTMLParser):
@@ -172,7 +175,8 @@ def test_the_report_prints_the_published_figure(outputs, row):
         cells = [r[col] for r in table[1:] if r and col < len(r) and parts <= {_label(c) for c in r}]
         assert cells, f"{where}: {row['table_id']} has no row「{row['row_label']}」"
         assert any(shows(c, row, finer=True) for c in cells), (
-            f"{where}: {row['table_id']} row「{row['row_label']}」column「{row['column_label']}」 prints {cells}, expected {expected}"
+            f"{where}: {row['table_id']} row「{row['row_label']}」column「{row['column_label']}」 "
+            f"prints {cells}, expected {expected}"
         )
         return
     if row["indicator_code"].startswith("fact:"):
@@ -181,7 +185,8 @@ def test_the_report_prints_the_published_figure(outputs, row):
         wanted = (row["indicator_code"], row["group_name"], int(row["data_year"]), row["measure"])
     printed = [n["数字"] for n in appendix if _source(n) == wanted]
     assert printed, (
-        f"{where}: the text never prints「{row['indicator_zh']}」({' · '.join(map(str, wanted))}); expected {expected}{row['printed_unit']}"
+        f"{where}: the text never prints「{row['indicator_zh']}」({' · '.join(map(str, wanted))}); "
+        f"expected {expected}{row['printed_unit']}"
     )
     assert any(shows(t, row) for t in printed), (
         f"{where}:「{row['indicator_zh']}」 printed as {printed}, expected {expected}{row['printed_unit']}"

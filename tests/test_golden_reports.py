@@ -132,7 +132,8 @@ DATASET_ROWS = [
 def reference(built_warehouse):
     """(dataset, year, key) -> {value, share}: the quality-monitoring grades (key grade=…, band=…, all), the
     chapter 二 lists (row_key) and every commission dataset's records, keyed by each text value of a
-    record, by pairs and triples of them joined with | (school|major) and by row_no=N, as the expected files name rows."""
+    record, by pairs and triples of them joined with | (school|major) and by row_no=N, as the expected
+    files name rows."""
     out = {}
     with read_only(settings.duckdb_path()) as con:
         for d, y, kind, key, count, share in con.execute(
@@ -145,7 +146,8 @@ def reference(built_warehouse):
             out[(d, y, key)] = {"value": value}
         records: dict[tuple, dict] = {}
         for d, y, n, column, text, number in con.execute(
-            "select dataset_code, data_year, row_number, column_name, value_text, value_number from marts.fct_reference_dataset_rows order by row_number"
+            "select dataset_code, data_year, row_number, column_name, value_text, value_number "
+            "from marts.fct_reference_dataset_rows order by row_number"
         ).fetchall():
             records.setdefault((d, y, n), {})[column] = text if text is not None else number
     for (d, y, _), record in records.items():
@@ -167,7 +169,10 @@ def test_printed_reference_dataset_cell(reference, row):
     key = (dataset, int(row["data_year"]), row["group_name"])
     if key not in reference:  # a record of a commission dataset: its key and the column printed
         key = (dataset, int(row["data_year"]), f"{row['group_name'].replace('｜', '|')}:{column}")
-    where = f"{row['file']} line {row['line']} {row['table_id']} row「{row['row_label']}」column「{row['column_label']}」 printed {row['printed_value']}"
+    where = (
+        f"{row['file']} line {row['line']} {row['table_id']} row「{row['row_label']}」column「{row['column_label']}」 "
+        f"printed {row['printed_value']}"
+    )
     assert key in reference, f"{where}: no mart row for {key}"
     problem = check_figure(reference[key][row["measure"]], row)
     assert problem is None, f"{where}: {problem}"

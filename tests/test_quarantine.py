@@ -47,7 +47,8 @@ def test_broken_workbook_is_quarantined_with_every_problem(quarantine_run):
             "select status from raw.submissions where file_name = ?", [f"{BROKEN}_2025.xlsx"]
         ).fetchone()[0]
         findings = con.execute(
-            "select rule_id, sheet, row_number, message_zh from raw.submission_findings where school_code = ? order by rule_id",
+            "select rule_id, sheet, row_number, message_zh from raw.submission_findings "
+            "where school_code = ? order by rule_id",
             [BROKEN],
         ).fetchall()
     assert status == "quarantined"

@@ -56,7 +56,10 @@ def test_a_hand_typed_number_is_caught_with_its_sentence(text, numeral):
 
 
 def test_numbers_in_headings_and_table_cells_are_checked_too():
-    html = "<main><h2>（二）教师 99 人</h2><table><tr><th>指标</th></tr><tr><td>专任教师</td><td>9797</td></tr></table></main>"
+    html = (
+        "<main><h2>（二）教师 99 人</h2><table><tr><th>指标</th></tr>"
+        "<tr><td>专任教师</td><td>9797</td></tr></table></main>"
+    )
     assert [u.numeral for u in numerals.untraced(html)] == ["99", "9797"]
 
 
@@ -106,7 +109,8 @@ def test_a_template_that_prints_only_traced_numbers_passes(built_warehouse, layo
 
 def test_a_hand_typed_number_fails_the_edition_naming_the_sentence(built_warehouse, layout, tmp_path):
     ed = layout(
-        "<p>{{ year }} 年，北京地区共有招生职业学校{{ m('school_count','职业院校合计').v() }}所，其中 25 所为高职院校。</p>"
+        "<p>{{ year }} 年，北京地区共有招生职业学校{{ m('school_count','职业院校合计').v() }}所，"
+        "其中 25 所为高职院校。</p>"
     )
     with read_only(settings.duckdb_path()) as con, pytest.raises(EditionCheckFailed) as failed:
         build_edition(con, ed, tmp_path / "out")

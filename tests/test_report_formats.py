@@ -125,7 +125,8 @@ def test_word_tables_print_like_the_reports(tmp_path):
 
     html = (
         "<table><thead><tr><th>指标</th><th>2025 年</th></tr></thead>"
-        '<tr><td>招生总数</td><td class="num">49,528</td></tr><tr><td>专任教师数</td><td class="num">9,797</td></tr></table>'
+        '<tr><td>招生总数</td><td class="num">49,528</td></tr>'
+        '<tr><td>专任教师数</td><td class="num">9,797</td></tr></table>'
     )
     table = docx.Document(html_to_docx(html, tmp_path / "t.docx")).tables[0]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None

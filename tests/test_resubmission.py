@@ -6,18 +6,20 @@ import shutil
 
 import pytest
 
-from orchestration.samples.generator import generate
 from tests.helpers import add_to_cell, read_only
-from tests.pipeline import materialize_year
+from tests.pipeline import copy_built_home, materialize_year
 
-pytestmark = pytest.mark.e2e  # runs the real Dagster graph on a warehouse of its own
+pytestmark = pytest.mark.e2e  # runs the real Dagster graph on a copy of the session's built warehouse
 
 SCHOOL = "BJGZ003"
 FILE = f"{SCHOOL}_2025.xlsx"
 ADDED_TEACHERS = 37
 
 
-CITY_TEACHERS = "select data_year, value from marts.fct_city_indicator_year where group_name = '职业院校合计' and indicator_code = 'fulltime_teachers'"
+CITY_TEACHERS = (
+    "select data_year, value from marts.fct_city_indicator_year "
+    "where group_name = '职业院校合计' and indicator_code = 'fulltime_teachers'"
+)
 
 
 def _snapshot(con):
@@ -27,7 +29,8 @@ def _snapshot(con):
         "city_teachers": dict(con.execute(CITY_TEACHERS).fetchall()),
         "values": con.execute("select count(*) from raw.submission_values").fetchone()[0],
         "city": con.execute(
-            "select * exclude (dbt_invocation_id) from marts.fct_city_indicator_year order by data_year, group_name, indicator_code"
+            "select * exclude (dbt_invocation_id) from marts.fct_city_indicator_year "
+            "order by data_year, group_name, indicator_code"
         ).fetchall(),
     }
 
@@ -46,12 +49,10 @@ def _metadata(result, key):
 
 
 @pytest.fixture(scope="module")
-def resubmitted(tmp_path_factory):
-    home = tmp_path_factory.mktemp("resubmission")
-    generate(home / "landing", [2024, 2025])
+def resubmitted(built_warehouse, home, tmp_path_factory):
+    home = copy_built_home(home, tmp_path_factory.mktemp("resubmission"))
     mp = pytest.MonkeyPatch()
     db = home / "warehouse.duckdb"
-    assert materialize_year(home, 2024, mp).success and materialize_year(home, 2025, mp).success
     with read_only(db) as con:
         before = _snapshot(con)
         before["invocations"] = {
@@ -59,7 +60,8 @@ def resubmitted(tmp_path_factory):
             for t in ("intermediate.int_school_indicator_values", "marts.fct_city_indicator_year")
         }
         before["teachers"] = con.execute(
-            "select value from marts.fct_school_indicator where data_year = 2025 and school_code = ? and indicator_code = 'fulltime_teachers'",
+            "select value from marts.fct_school_indicator "
+            "where data_year = 2025 and school_code = ? and indicator_code = 'fulltime_teachers'",
             [SCHOOL],
         ).fetchone()[0]
     add_to_cell(home / "landing" / "2025" / FILE, "教师队伍", "专任教师数", ADDED_TEACHERS)  # the corrected figure
@@ -86,11 +88,13 @@ def test_new_version_wins_and_old_one_stays_in_history(resubmitted):
             [SCHOOL],
         ).fetchall()
         teachers = con.execute(
-            "select value from marts.fct_school_indicator where data_year = 2025 and school_code = ? and indicator_code = 'fulltime_teachers'",
+            "select value from marts.fct_school_indicator "
+            "where data_year = 2025 and school_code = ? and indicator_code = 'fulltime_teachers'",
             [SCHOOL],
         ).fetchone()[0]
         old_value = con.execute(
-            """select v.value from raw.submission_values v where v.submission_id = ? and v.indicator_code = 'fulltime_teachers'""",
+            "select v.value from raw.submission_values v "
+            "where v.submission_id = ? and v.indicator_code = 'fulltime_teachers'",
             [f"2025-{versions[0][0][:20]}"],
         ).fetchone()[0]
         city = dict(con.execute(CITY_TEACHERS).fetchall())

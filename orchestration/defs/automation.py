@@ -35,7 +35,8 @@ def annual_refresh(context: dg.ScheduleEvaluationContext):
 
 
 def folder_fingerprint(year: str) -> str:
-    """Changes whenever a file in the year's landing folder (schools' and the commission's) is added, replaced or removed."""
+    """Changes whenever a file in the year's landing folder (schools' and the commission's) is added,
+    replaced or removed."""
     folder = settings.landing_dir(year)
     files = (
         [

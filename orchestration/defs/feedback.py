@@ -29,7 +29,8 @@ SCHOOL_NAMES = "select school_code, school_name from marts.dim_school"
     partitions_def=data_years,
     group_name="feedback",
     kinds={"excel"},
-    description="Per school: a workbook listing every problem of its latest file at once, and a 预警说明 sheet to explain warnings (var/feedback/<year>/).",
+    description="Per school: a workbook listing every problem of its latest file at once, "
+    "and a 预警说明 sheet to explain warnings (var/feedback/<year>/).",
 )
 def school_feedback(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     year = int(context.partition_key)
@@ -57,7 +58,8 @@ def school_feedback(context: dg.AssetExecutionContext, warehouse: Warehouse) -> 
     asset=FEEDBACK,
     name="warnings_resolved",
     blocking=True,
-    description="Every warning of the schools' current submissions is fixed, explained by the school or tolerated by the commission; open warnings hold the report back.",
+    description="Every warning of the schools' current submissions is fixed, explained by the school "
+    "or tolerated by the commission; open warnings hold the report back.",
 )
 def warnings_resolved(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
     year = int(context.partition_key)
@@ -69,7 +71,8 @@ def warnings_resolved(context: dg.AssetCheckExecutionContext, warehouse: Warehou
             [year],
         ).fetchall()
         resolved = con.execute(
-            "select resolution, count(*) from marts.fct_submission_findings where data_year = ? and is_current and severity = 'warning' group by all",
+            "select resolution, count(*) from marts.fct_submission_findings "
+            "where data_year = ? and is_current and severity = 'warning' group by all",
             [year],
         ).fetchall()
     schools: dict[str, list[str]] = {}

@@ -11,7 +11,9 @@ from orchestration.submission_batch import ingest
 RAW_TABLES = {
     "submissions": "Every version of every submitted file, with hash, status and counts of findings.",
     "submission_values": "Indicator values of accepted submissions with lineage (file, sheet, row, cell).",
-    "submission_list_values": "Records of list sheets (专业设置: one row per major) of accepted submissions, long form.",
+    "submission_list_values": (
+        "Records of list sheets (专业设置: one row per major) of accepted submissions, long form."
+    ),
     "submission_findings": "Quality-rule findings per submission, with the Chinese message for the school.",
 }
 
@@ -57,8 +59,13 @@ raw_submissions = intake_asset(
 )
 
 REFERENCE_TABLES = {
-    "reference_files": "Every version of every reference-dataset file of the education commission, with hash and status.",
-    "reference_rows": "Rows of accepted reference datasets (quality monitoring, national textbooks, 贯通 plans, new/withdrawn majors), long form.",
+    "reference_files": (
+        "Every version of every reference-dataset file of the education commission, with hash and status."
+    ),
+    "reference_rows": (
+        "Rows of accepted reference datasets (quality monitoring, national textbooks, 贯通 plans, "
+        "new/withdrawn majors), long form."
+    ),
 }
 raw_reference_datasets = intake_asset(
     "raw_reference_datasets",
@@ -68,7 +75,10 @@ raw_reference_datasets = intake_asset(
 )
 
 EXPLANATION_TABLES = {
-    "warning_explanations": "Schools' explanations of warnings (returned 预警说明 sheets): rule, indicator, why, who, when; refused rows with the reason.",
+    "warning_explanations": (
+        "Schools' explanations of warnings (returned 预警说明 sheets): rule, indicator, why, who, when; "
+        "refused rows with the reason."
+    ),
 }
 raw_warning_explanations = intake_asset(
     "raw_warning_explanations",

@@ -19,7 +19,8 @@ from orchestration.publish import publish
     partitions_def=data_years,
     group_name="published",
     kinds={"duckdb"},
-    description="The DuckDB copy analysts query (var/published/warehouse.duckdb), replaced atomically after a successful run.",
+    description="The DuckDB copy analysts query (var/published/warehouse.duckdb), "
+    "replaced atomically after a successful run.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:

@@ -25,14 +25,16 @@ def quality_gate(mart: str) -> dg.AssetChecksDefinition:
         asset=dg.AssetKey(["marts", mart]),
         name="quality_gate",
         blocking=True,
-        description="GX gate (Q001–Q004): unique keys, rates within 0–100 %, totals equal the sum of levels, completeness of required indicators above the threshold.",
+        description="GX gate (Q001–Q004): unique keys, rates within 0–100 %, totals equal the sum of levels, "
+        "completeness of required indicators above the threshold.",
     )
     def _gate(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
         year = int(context.partition_key)
         with warehouse.connect() as con:
             frame = con.execute(f"select * from marts.{mart}").df()
             reconciliation = con.execute(
-                f"select * from marts.fct_total_reconciliation where indicator_code in (select indicator_code from marts.{mart})"
+                "select * from marts.fct_total_reconciliation "
+                f"where indicator_code in (select indicator_code from marts.{mart})"
             ).df()
         result = check_mart(mart, frame, reconciliation, year)
         for problem in result.problems:
@@ -73,10 +75,11 @@ def edition_asset(series: str) -> dg.AssetsDefinition:
         group_name="reports",
         kinds={"html", "docx", "pdf"},
         output_required=False,
-        description=f"Annual report, series {series}: every chapter of the edition (seeds/report_editions.csv) from the editors' templates, "
-        "numbered tables and figures, data appendix (every number and its source) — HTML, Word, PDF and CSV from one build. "
-        "The edition fails, and nothing is written, when its text holds a numeral no mart row or fact backs, or names a metric, "
-        "fact, table or figure that does not exist (the failure lists every sentence).",
+        description=f"Annual report, series {series}: every chapter of the edition (seeds/report_editions.csv) "
+        "from the editors' templates, numbered tables and figures, data appendix (every number and its source) — "
+        "HTML, Word, PDF and CSV from one build. The edition fails, and nothing is written, when its text holds "
+        "a numeral no mart row or fact backs, or names a metric, fact, table or figure that does not exist "
+        "(the failure lists every sentence).",
     )
     def _edition(context: dg.AssetExecutionContext, warehouse: Warehouse):
         from orchestration.reports.build import EditionCheckFailed, build_edition, missing_years

@@ -89,7 +89,7 @@ def parse_dataset(path: Path, reading: Sheets | Finding | None = None) -> Parsed
     sheet_name, rows = next(iter(sheets.items()))
     cols = columns(ds.dataset_code)
     labels = {normalize_label(c["column_label_zh"]): c for c in cols}
-    for pos, (_, cells) in enumerate(rows):
+    for pos, (_, cells) in enumerate(rows):  # noqa: B007 -- pos (the header row) is read after the break
         found = {i: labels[normalize_label(v)] for i, v in enumerate(cells) if normalize_label(v) in labels}
         if {c["column_name"] for c in cols if c["required"] == "true"} <= {c["column_name"] for c in found.values()}:
             break

@@ -130,7 +130,7 @@ def _read(
         ]
     rows = sheets[SHEET]
     labels = {normalize_label(label): key for label, key in COLUMNS}
-    for pos, (_, cells) in enumerate(rows):
+    for pos, (_, cells) in enumerate(rows):  # noqa: B007 -- pos (the header row) is read after the break
         cols = {labels[normalize_label(c)]: i for i, c in enumerate(cells) if normalize_label(c) in labels}
         if {"school_code", "rule_id", "explanation", "explained_by"} <= set(cols):
             break

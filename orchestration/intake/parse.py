@@ -213,7 +213,8 @@ def _identify_school(sub: ParsedSubmission) -> None:
                 sub.file_name,
                 sheet=INFO_SHEET,
                 row=row,
-                found=f"学校代码「{sub.school_code}」在名录中是「{school.name}」，学校名称却是另一所学校「{name}」（学校代码 {other.code}）",
+                found=f"学校代码「{sub.school_code}」在名录中是「{school.name}」，"
+                f"学校名称却是另一所学校「{name}」（学校代码 {other.code}）",
                 expected="学校代码与学校名称属于同一所学校；更正之前，本文件不计入任何一所学校",
             )
         )

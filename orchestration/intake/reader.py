@@ -213,7 +213,8 @@ class _Meter:
             raise _reject(
                 "F002",
                 self.path,
-                f"{self.size / 1024:.0f} KB 的文件解压到 {self.total // MB} MB 时压缩比已超过 {MAX_RATIO}:1（异常压缩）",
+                f"{self.size / 1024:.0f} KB 的文件解压到 {self.total // MB} MB 时"
+                f"压缩比已超过 {MAX_RATIO}:1（异常压缩）",
                 f"解压后不超过 {cap} MB 的正常工作簿",
             )
 

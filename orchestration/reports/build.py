@@ -94,7 +94,10 @@ SOURCES = re.compile(r'<section class="sources">.*?</section>', re.S)
 def for_print(html: str) -> str:
     """The PDF leaves the number-by-number source list to the HTML, Word and CSV files: hundreds of
     rows of mart keys are for tracing, not for reading on paper (and cost most of the PDF's time)."""
-    note = '<h1>附录一 数据来源</h1><p class="meta">报告中每个数字的来源（数据集市的行或事实登记册的事实）见同一文件夹中的 data_appendix.csv 及本报告的 HTML、Word 版本。</p>'
+    note = (
+        '<h1>附录一 数据来源</h1><p class="meta">报告中每个数字的来源（数据集市的行或事实登记册的事实）'
+        "见同一文件夹中的 data_appendix.csv 及本报告的 HTML、Word 版本。</p>"
+    )
     return SOURCES.sub(note, html, count=1)
 
 

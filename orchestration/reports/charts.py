@@ -46,7 +46,7 @@ def chart(kind: str, title: str, labels: list[str], values: list[float], unit: s
     if kind == "pie":
         ax.pie(
             values,
-            labels=[f"{label}\n{t}{unit}" for label, t in zip(labels, text)],
+            labels=[f"{label}\n{t}{unit}" for label, t in zip(labels, text, strict=True)],
             colors=PALETTE[: len(values)],
             startangle=90,
             counterclock=False,
@@ -56,7 +56,7 @@ def chart(kind: str, title: str, labels: list[str], values: list[float], unit: s
         ax.axis("equal")
     elif kind == "line":
         ax.plot(labels, values, marker="o", color=PALETTE[0])
-        for x, y, t in zip(labels, values, text):
+        for x, y, t in zip(labels, values, text, strict=True):
             ax.annotate(t, (x, y), ha="center", va="bottom", fontsize=9, xytext=(0, 5), textcoords="offset points")
         ax.set_ylabel(f"单位：{unit}", fontsize=10)
     elif kind == "barh":

@@ -61,7 +61,10 @@ def feedback_title(
     who = name or (f"学校代码 {code}（名录中没有）" if code else f"文件「{file_name}」")
     counts = {s: sum(f.get("severity") == s for f in findings) for s in SEVERITY_ZH}
     notes = f"，提示 {counts['info']} 条" if counts["info"] else ""
-    return f"{who} {data_year} 年度数据质量反馈（文件「{file_name}」）：错误 {counts['error']} 条，预警 {counts['warning']} 条{notes}"
+    return (
+        f"{who} {data_year} 年度数据质量反馈（文件「{file_name}」）："
+        f"错误 {counts['error']} 条，预警 {counts['warning']} 条{notes}"
+    )
 
 
 def write_year_feedback(
@@ -112,7 +115,8 @@ def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) ->
     _style(problems, widths={"H": 40, "I": 30, "J": 80})
     explain = wb.create_sheet(SHEET)
     explain["A1"] = (
-        "请对每条预警在黄色列填写说明后，将本工作簿交回（放入 landing/<年度>/explanations/）；也可在数据文件该行的“说明”列写明原因后重新提交。错误不接受说明，须修改数据后重新提交。"
+        "请对每条预警在黄色列填写说明后，将本工作簿交回（放入 landing/<年度>/explanations/）；"
+        "也可在数据文件该行的“说明”列写明原因后重新提交。错误不接受说明，须修改数据后重新提交。"
     )
     explain.append([label for label, _ in COLUMNS])
     for f in findings:

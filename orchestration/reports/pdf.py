@@ -30,7 +30,10 @@ def html_to_pdf(html: str, path: Path) -> Path:
     # the system's Noto Sans CJK where installed (its text extracts cleanly); the shipped font otherwise
     faces = f"@font-face {{ font-family: 'VocwhCJK'; src: url('{font}'); }}"
     # !important: these are user styles, which yield to the page's own (screen width, margins) otherwise
-    body = "body { font-family: 'Noto Sans CJK SC', 'VocwhCJK', sans-serif !important; max-width: none !important; margin: 0 !important; }"
+    body = (
+        "body { font-family: 'Noto Sans CJK SC', 'VocwhCJK', sans-serif !important; "
+        "max-width: none !important; margin: 0 !important; }"
+    )
     css = CSS(string=f"{faces} {PAGE} {body}", url_fetcher=fetcher)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")

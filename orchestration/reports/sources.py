@@ -61,10 +61,11 @@ class Sources:
         city = con.execute(f"select * from {CITY}").df()
         self.city = {(int(r["data_year"]), r["group_name"], r["indicator_code"]): r for r in city.to_dict("records")}
         schools = con.execute(
-            f"""select s.data_year, s.school_name as group_name, s.indicator_code, s.indicator_name, s.unit, s.value, p.value as prev_value,
-                       1 as schools_reporting, 1 as schools_expected, '{SCHOOL}' as relation
+            f"""select s.data_year, s.school_name as group_name, s.indicator_code, s.indicator_name, s.unit, s.value,
+                       p.value as prev_value, 1 as schools_reporting, 1 as schools_expected, '{SCHOOL}' as relation
                 from {SCHOOL} s left join {SCHOOL} p
-                  on p.school_code = s.school_code and p.indicator_code = s.indicator_code and p.data_year = s.data_year - 1"""
+                  on p.school_code = s.school_code and p.indicator_code = s.indicator_code
+                 and p.data_year = s.data_year - 1"""
         ).df()
         for r in schools.to_dict("records"):
             r.update(

@@ -3,9 +3,9 @@
 grid: every cell names its source (seeds/editions/<layout>/table_cells.csv): indicator tables, with
       years or levels as columns, or transposed.
 rows: one printed row per row of a mart (list tables: textbooks per school, enrolment plans, shares
-      by major): `source` is the relation, `filter` is `column=value;…;@order=column` (`-column` descending), `columns` is
-      `column=header[:decimals]|…` (`#` numbers the rows); source dataset:<code> lists a commission
-      dataset's records in workbook order.
+      by major): `source` is the relation, `filter` is `column=value;…;@order=column` (`-column`
+      descending), `columns` is `column=header[:decimals]|…` (`#` numbers the rows); source
+      dataset:<code> lists a commission dataset's records in workbook order.
 Completeness footnotes follow each table: "注：N 所学校未填报…".
 """
 
@@ -111,7 +111,10 @@ def _rows(table: Table, edition: Edition, sources: Sources):
             if column == "#":
                 cells.append(Data(n))
             elif fmt:
-                key = f"{r.get('dataset_code', relation)} · {edition.data_year} · {r.get('row_key', r.get('row_number', n))} · {column}"
+                key = (
+                    f"{r.get('dataset_code', relation)} · {edition.data_year} · "
+                    f"{r.get('row_key', r.get('row_number', n))} · {column}"
+                )
                 cells.append(sources.row_number(relation, key, r[column], "", int(fmt[0]), edition.data_year))
             else:
                 cells.append(Data("" if r[column] is None else r[column]))

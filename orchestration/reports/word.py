@@ -132,9 +132,9 @@ def _table(doc, rows: list[list[tuple[str, str, str]]]) -> None:
         for c, column in enumerate(cells)
     ]
     widths = [Cm(TABLE_WIDTH_CM * w / sum(weights)) for w in weights]
-    for column, width in zip(table.columns, widths):
+    for column, width in zip(table.columns, widths, strict=True):
         column.width = width  # the grid, which LibreOffice reads; Word reads the cells'
-    for row, word_row in zip(rows, table.rows):
+    for row, word_row in zip(rows, table.rows, strict=True):
         row_properties = word_row._tr.get_or_add_trPr()
         row_properties.append(OxmlElement("w:cantSplit"))
         if all(tag == "th" for tag, _, _ in row):

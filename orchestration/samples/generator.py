@@ -125,7 +125,7 @@ def _major_totals(data_year: int, level: str, city: dict[str, int]) -> dict[str,
             if code != "students_secondary_ft" and "students_secondary_ft" in out
             else None
         )
-        out[code] = dict(zip(majors, allocate(city[code], [raw[code][m] for m in majors], caps)))
+        out[code] = dict(zip(majors, allocate(city[code], [raw[code][m] for m in majors], caps), strict=True))
     return out
 
 
@@ -144,7 +144,7 @@ def _major_records(data_year: int, level: str, members, city: dict[str, int]) ->
         chosen = sorted({s.code: s for s in [by_size[i % len(by_size)], *extra]}.values(), key=lambda s: s.code)
         split = allocate(students[major], [school_size(s.code) for s in chosen])
         split_enrol = allocate(enrol.get(major, 0), split, split)
-        for s, n, e in zip(chosen, split, split_enrol):
+        for s, n, e in zip(chosen, split, split_enrol, strict=True):
             records[s.code].append(
                 {"major_code": major, "major_name": catalogue.majors()[major]["major_name"], "enrol": e, "students": n}
             )
@@ -152,7 +152,8 @@ def _major_records(data_year: int, level: str, members, city: dict[str, int]) ->
 
 
 def school_values(data_year: int) -> dict[str, dict[str, object]]:
-    """code -> {indicator: value (None = left blank), 'list:<sheet>': records} for every school that submits that year."""
+    """code -> {indicator: value (None = left blank), 'list:<sheet>': records} for every school that
+    submits that year."""
     totals = _city_totals()
     registry = [s for s in catalogue.schools().values() if s.active_in(data_year) and s.level in catalogue.LEVELS]
     out: dict[str, dict[str, int | None]] = {s.code: {} for s in registry}
@@ -257,7 +258,7 @@ def _allocate_indicator(code: str, data_year: int, schools, total: int, out, mis
         cap = _caps(code, out[s.code])
         caps.append(int(cap // step) if cap != math.inf else math.inf)
     shares = allocate(total // step, weights, caps) if eligible else []
-    given = {s.code: v * step for s, v in zip(eligible, shares)}
+    given = {s.code: v * step for s, v in zip(eligible, shares, strict=True)}
     for s in schools:
         out[s.code][code] = None if s.code in blank else given.get(s.code, 0)
 
