@@ -1,14 +1,62 @@
-"""Run a Great Expectations suite over a pandas DataFrame and return the failures.
+"""The warehouse's Great Expectations project: gates run as checkpoints, results and Data Docs per home.
 
-GX is imported here only, lazily: it costs ~10 s, and most processes never validate.
-Validation runs on DataFrames read from DuckDB (GX over duckdb-engine returns empty metrics).
+The project is file-backed and part of the repository: `data_checks/gx/great_expectations.yml`
+(stores, the Data Docs site, the pandas data source whose assets every gate validates). That file
+is only read at run time. Every store and the Data Docs site have their base directory under
+`${VOCWH_GX_HOME}`, which GX 1.x substitutes when it loads the config (runtime environment first,
+then environment variables, then config_variables.yml); `open_context()` passes
+`VOCWH_GX_HOME = $VOCWH_HOME/gx` (`orchestration.settings.gx_dir()`) as a runtime variable, so
+the one committed project writes what a run produces into each warehouse home of its own:
+
+    <home>/gx/expectations/            one suite per gate, generated at build time from the rules
+    <home>/gx/validation_definitions/  one per gate: the suite + the asset's whole-dataframe batch
+    <home>/gx/checkpoints/             one per gate, named as the gate's suite
+    <home>/gx/validations/             the last validation result of each gate (older ones pruned)
+    <home>/gx/data_docs/local_site/    the static Data Docs site, built by build_data_docs()
+    <home>/gx/project.lock             taken around every write to the above
+
+A gate is a suite name (`mart_<year>`, `recon_<year>`, `submissions_<level>_<year>`,
+`list_rows_<level>_<year>`). `validate()` stores the caller's expectations (from
+seeds/quality_rules.csv) as that suite, adds or updates the gate's validation definition and
+checkpoint, and runs the checkpoint with the DataFrame as batch parameter. The asset is the one
+of the committed data source whose name prefixes the gate (`mart`, `recon`, `submissions`,
+`list_rows`; `dataframe` otherwise), so nothing is added to the committed config at run time.
+
+Processes (Dagster runs gates in parallel) serialise on `<home>/gx/project.lock`
+(`orchestration.locking.exclusive`, re-entrant within a thread). The context is opened once per
+process and home and cached. GX is imported here only, lazily: it costs seconds, and most
+processes never validate. Validation runs on DataFrames read from DuckDB (GX over duckdb-engine
+returns empty metrics).
 """
+
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlparse
 
 import pandas as pd
+
+from orchestration import settings
+from orchestration.locking import exclusive
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import FileDataContext
+
+PROJECT_DIR = Path(__file__).resolve().parent / "gx"  # the committed project (great_expectations.yml)
+HOME_VARIABLE = "VOCWH_GX_HOME"  # substituted by GX in the store and site base directories
+DATASOURCE = "dataframes"
+DEFAULT_ASSET = "dataframe"
+BATCH_DEFINITION = "whole_dataframe"
+SITE = "local_site"
+
+log = logging.getLogger(__name__)
+_contexts: dict[str, FileDataContext] = {}
+_contexts_guard = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -19,20 +67,83 @@ class Failure:
     observed: object
 
 
-def validate(df: pd.DataFrame, expectations: list, suite_name: str, index_columns: list[str]) -> tuple[list[Failure], int]:
-    """Return (failures, number of expectations evaluated)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+def _home(gx_home: Path | None) -> Path:
+    return Path(gx_home if gx_home is not None else settings.gx_dir()).resolve()
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    asset = context.data_sources.add_pandas(f"{suite_name}_source").add_dataframe_asset(suite_name)
-    batch = asset.add_batch_definition_whole_dataframe(f"{suite_name}_batch").get_batch(batch_parameters={"dataframe": df})
-    suite = gx.ExpectationSuite(name=suite_name)
-    for expectation in expectations:
-        suite.add_expectation(expectation)
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns})
+
+def _lock(gx_home: Path):
+    return exclusive(gx_home / "project")  # <home>/gx/project.lock
+
+
+def open_context(gx_home: Path | None = None) -> FileDataContext:
+    """The project's file context writing into `gx_home` (default: this home's gx dir), cached per process."""
+    home = _home(gx_home)
+    with _contexts_guard:
+        context = _contexts.get(str(home))
+    if context is None:
+        with _lock(home):  # first open creates the stores' directories and backend ids
+            context = _open(home)
+        with _contexts_guard:
+            context = _contexts.setdefault(str(home), context)
+    return context
+
+
+def _gx():
+    """Import GX (seconds, the first time), with its analytics off."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations
+
+    return great_expectations
+
+
+def _open(home: Path) -> FileDataContext:
+    gx = _gx()
+    home.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", context_root_dir=PROJECT_DIR, runtime_environment={HOME_VARIABLE: str(home)})
+    # The committed config declares every data source, asset and batch definition: nothing needs
+    # saving, and a save would rewrite a file of the repository that parallel processes share.
+    context._save_project_config = _refuse_config_write  # type: ignore[method-assign]
+    return context
+
+
+def _refuse_config_write() -> None:
+    log.warning("GX tried to rewrite %s; the committed project config is read-only at run time", PROJECT_DIR)
+
+
+def _asset_for(context: FileDataContext, gate: str):
+    datasource = context.data_sources.get(DATASOURCE)
+    names = [a.name for a in datasource.assets if a.name != DEFAULT_ASSET and gate.startswith(a.name + "_")]
+    return datasource.get_asset(max(names, key=len) if names else DEFAULT_ASSET)  # get_asset binds it to its source
+
+
+def validate(
+    df: pd.DataFrame,
+    expectations: list,
+    suite_name: str,
+    index_columns: list[str],
+    *,
+    gx_home: Path | None = None,
+) -> tuple[list[Failure], int]:
+    """Store `expectations` as the gate `suite_name`, run its checkpoint on `df`; return (failures, evaluated)."""
+    gx = _gx()
+    from great_expectations.data_context import set_context
+
+    home = _home(gx_home)
+    context = open_context(home)
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": list(index_columns)}
+    with _lock(home):
+        set_context(context)  # objects GX cannot trace to their owner resolve through this one
+        batch_definition = _asset_for(context, suite_name).get_batch_definition(BATCH_DEFINITION)
+        suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=list(expectations)))
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
+        )
+        checkpoint = context.checkpoints.add_or_update(
+            gx.Checkpoint(name=suite_name, validation_definitions=[definition], actions=[], result_format=result_format)
+        )
+        outcome = checkpoint.run(batch_parameters={"dataframe": df})
+        _keep_only(context, suite_name, set(outcome.run_results))
+    (result,) = outcome.run_results.values()
     failures = [
         Failure(
             meta=dict(r.expectation_config.meta or {}),
@@ -44,3 +155,30 @@ def validate(df: pd.DataFrame, expectations: list, suite_name: str, index_column
         if not r.success
     ]
     return failures, len(result.results)
+
+
+def _keep_only(context: FileDataContext, gate: str, keep: set) -> None:
+    """Drop the gate's older validation results: the store (and Data Docs) hold its last validation."""
+    store = context.validation_results_store
+    for key in store.list_keys():
+        if key.expectation_suite_identifier.name == gate and key not in keep:
+            store.remove_key(key)
+
+
+def has_validations(gx_home: Path | None = None) -> bool:
+    """Whether any gate has been validated in this home (checked without importing GX)."""
+    return any((_home(gx_home) / "validations").rglob("*.json"))
+
+
+def build_data_docs(gx_home: Path | None = None) -> Path:
+    """(Re)build the home's Data Docs site from the stored results; return its index.html.
+
+    The site is cleaned first, so it shows exactly the stored results: the last validation of each
+    gate, and each gate's suite. With no validation yet it is an index listing nothing.
+    """
+    home = _home(gx_home)
+    context = open_context(home)
+    with _lock(home):
+        context.clean_data_docs(site_name=SITE)
+        urls = context.build_data_docs(site_names=[SITE])
+    return Path(unquote(urlparse(urls[SITE]).path))
