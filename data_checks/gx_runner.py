@@ -31,13 +31,15 @@ returns empty metrics).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 import pandas as pd
 
@@ -181,4 +183,25 @@ def build_data_docs(gx_home: Path | None = None) -> Path:
     with _lock(home):
         context.clean_data_docs(site_name=SITE)
         urls = context.build_data_docs(site_names=[SITE])
-    return Path(unquote(urlparse(urls[SITE]).path))
+        index = Path(unquote(urlparse(urls[SITE]).path))
+        _static_gate_list(index, home / "validations")
+    return index
+
+
+def _static_gate_list(index: Path, results: Path) -> None:
+    """GX draws its index with scripts fetched from CDNs: offline the page lists nothing. A plain list
+    of each gate's last validation (passed or not, linked to its page) goes at the top, readable
+    without them; the validation pages themselves are static HTML."""
+    items = []
+    for result in sorted(results.rglob("*.json")):
+        passed = json.loads(result.read_text(encoding="utf-8")).get("success")
+        page = result.relative_to(results).with_suffix(".html")
+        status = "通过" if passed else "未通过"
+        items.append(f'<li><a href="validations/{quote(page.as_posix())}">{escape(page.parts[0])}</a>：{status}</li>')
+    section = (
+        '<section style="margin:1em"><h2>各检查关卡最近一次验证（Great Expectations）</h2>'
+        f"<ul>{''.join(items) or '<li>尚无验证结果</li>'}</ul></section>"
+    )
+    html = index.read_text(encoding="utf-8")
+    at = html.find(">", html.find("<body")) + 1
+    index.write_text(html[:at] + section + html[at:], encoding="utf-8")

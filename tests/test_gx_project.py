@@ -8,10 +8,12 @@ the checkout, and processes validating at the same time in one home do not spoil
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 import pandas as pd
@@ -103,6 +105,11 @@ def test_data_docs_show_the_last_validation_of_each_gate(home):
     assert "mart_2024" in html and "recon_2024" in html
     pages = sorted(p.relative_to(index.parent).parts[:2] for p in (index.parent / "validations").rglob("*.html"))
     assert pages == [("validations", "mart_2024"), ("validations", "recon_2024")]  # one page per gate
+    # readable offline: the gates listed as plain HTML, without GX's CDN scripts, linked to their pages
+    static = html[html.index("各检查关卡最近一次验证") : html.index("</section>")]
+    links = re.findall(r'<a href="(validations/[^"]+)">(\w+)</a>：(通过|未通过)', static)
+    assert [(name, status) for _, name, status in links] == [("mart_2024", "未通过"), ("recon_2024", "未通过")]
+    assert all((index.parent / unquote(href)).exists() for href, _, _ in links)
 
 
 CONCURRENT = textwrap.dedent(
