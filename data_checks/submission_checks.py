@@ -55,8 +55,8 @@ def submission_frame(subs: list[ParsedSubmission], codes: list[str]) -> pd.DataF
     rows = []
     for s in subs:
         row: dict[str, object] = {KEY: s.file_name, "school_code": s.school_code, "data_year": s.info.get("data_year")}
-        # no school, no level to compare
-        row["school_level"] = f"{s.school_code}|{s.info.get('level')}" if s.school_code else None
+        level = s.info.get("level")  # no school, or no level (S002 says so): nothing to compare
+        row["school_level"] = f"{s.school_code}|{level}" if s.school_code and level else None
         row.update({c: None for c in codes})
         row.update({v["indicator_code"]: v["value"] for v in s.values})
         for r in s.list_rows:  # totals of list sheets, to compare with the indicator they break down
@@ -95,9 +95,10 @@ def _at(sub: ParsedSubmission, code: str) -> dict:
     return {"sheet": where["sheet"], "row": where["row_number"], "cell": where["cell"]} if where else {}
 
 
-def _in_missing_sheet(sub: ParsedSubmission, code: str) -> bool:
-    """The indicator's sheet is missing from the workbook (S001): one finding for the sheet, not one per row."""
-    missing = {f.sheet for f in sub.findings if f.rule_id == "S001"}
+def _in_unreadable_sheet(sub: ParsedSubmission, code: str) -> bool:
+    """The indicator's sheet is missing (S001) or has no header row (S003): one finding for the sheet, not one
+    per row."""
+    missing = {f.sheet for f in sub.findings if f.rule_id in ("S001", "S003")}
     if not missing:
         return False
     rows = catalogue.template_rows(sub.info.get("template_version", ""), level_of(sub))
@@ -105,7 +106,7 @@ def _in_missing_sheet(sub: ParsedSubmission, code: str) -> bool:
 
 
 def _already_reported(sub: ParsedSubmission, code: str) -> bool:
-    return any(f.indicator_code == code and f.rule_id in UNREADABLE for f in sub.findings) or _in_missing_sheet(
+    return any(f.indicator_code == code and f.rule_id in UNREADABLE for f in sub.findings) or _in_unreadable_sheet(
         sub, code
     )
 

@@ -110,7 +110,7 @@ def _read(
                 {},
                 Finding(
                     "E004",
-                    path.name,
+                    display_name(path.name),
                     found=f"扩展名「{path.suffix}」",
                     expected=f"反馈工作簿（.xlsx）中填写好的「{SHEET}」工作表",
                 ),
@@ -124,7 +124,11 @@ def _read(
             (
                 {},
                 Finding(
-                    "E004", path.name, sheet=SHEET, found="工作簿中没有该工作表", expected=f"包含工作表「{SHEET}」"
+                    "E004",
+                    display_name(path.name),
+                    sheet=SHEET,
+                    found="工作簿中没有该工作表",
+                    expected=f"包含工作表「{SHEET}」",
                 ),
             )
         ]
@@ -140,7 +144,7 @@ def _read(
                 {},
                 Finding(
                     "E004",
-                    path.name,
+                    display_name(path.name),
                     sheet=SHEET,
                     found="没有找到表头行",
                     expected="表头：" + "、".join(label for label, _ in COLUMNS),

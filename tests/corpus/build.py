@@ -349,7 +349,11 @@ def zip_bomb(case: Case, arg: str, _) -> None:
         crc = zlib.crc32(zeros, crc)
     size = 4096 if arg == "lying" else 1024 * MB
     parts = [_deflated(name, text.encode()) for name, text in MINIMAL_PARTS.items() if not name.endswith("sheet1.xml")]
-    workbook = '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="学生规模" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    workbook = (
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="学生规模" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
     parts.append(_deflated("xl/workbook.xml", workbook.encode()))
     parts.append(("xl/worksheets/sheet1.xml", block * 1024 + co.flush(), crc, size))
     _write_zip(case.paths[0], parts)
@@ -525,7 +529,10 @@ def rename_part(case: Case, arg: str, _) -> None:
 
 DTDS = {
     "external": '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
-    "expanding": '<!DOCTYPE worksheet [<!ENTITY a "哈哈哈哈哈哈哈哈"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>',
+    "expanding": (
+        '<!DOCTYPE worksheet [<!ENTITY a "哈哈哈哈哈哈哈哈"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+        '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+    ),
 }
 
 
