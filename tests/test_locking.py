@@ -31,7 +31,7 @@ def test_steps_in_parallel_processes_queue_for_the_file(tmp_path):
         subprocess.Popen([sys.executable, "-c", WRITER, str(db), name], stderr=subprocess.PIPE, text=True)
         for name in ("a", "b", "c")
     ]
-    errors = [w.communicate(timeout=120)[1] for w in writers]
+    errors = [w.communicate(timeout=600)[1] for w in writers]
     assert [w.returncode for w in writers] == [0, 0, 0], errors
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select writer, count(*) from writes group by writer order by writer").fetchall() == [
@@ -58,7 +58,7 @@ def test_a_foreign_holder_of_the_file_is_waited_for(tmp_path):
     with Warehouse(duckdb_path=str(db), landing_root="", published_path="").connect() as con:
         waited = time.monotonic() - started
         con.execute("create table t as select 1 as x")
-    holder.wait(timeout=30)
+    holder.wait(timeout=120)
     assert waited > 1  # it waited for the holder rather than failing on the lock
 
 
