@@ -44,6 +44,7 @@ from urllib.parse import quote, unquote, urlparse
 import pandas as pd
 
 from orchestration import settings
+from orchestration.findings import rules
 from orchestration.locking import exclusive
 
 if TYPE_CHECKING:
@@ -136,7 +137,8 @@ def validate(
     with _lock(home):
         set_context(context)  # objects GX cannot trace to their owner resolve through this one
         batch_definition = _asset_for(context, suite_name).get_batch_definition(BATCH_DEFINITION)
-        suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=list(expectations)))
+        described = [_described(e) for e in expectations]
+        suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=described))
         definition = context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
         )
@@ -157,6 +159,20 @@ def validate(
         if not r.success
     ]
     return failures, len(result.results)
+
+
+# seeds/quality_rules.csv severity -> GX's own: an error rule's expectation is critical
+SEVERITY = {"error": "critical", "warning": "warning", "info": "info"}
+
+
+def _described(expectation):
+    """The expectation with its rule's ID, title and text as notes and the rule's severity, so the stored
+    suite and the Data Docs say which rule of seeds/quality_rules.csv each expectation is."""
+    rule = rules().get((expectation.meta or {}).get("rule_id", ""))
+    if rule is not None:
+        expectation.notes = f"{rule['rule_id']} {rule['title_zh']}：{rule['what_zh']}"
+        expectation.severity = SEVERITY[rule["severity"]]
+    return expectation
 
 
 def _keep_only(context: FileDataContext, gate: str, keep: set) -> None:

@@ -89,6 +89,9 @@ def test_the_suite_follows_the_rules_and_only_the_last_validation_is_kept(home):
     gx_home = settings.gx_dir()
     suite = json.loads((gx_home / "expectations" / "submissions_高职_2024.json").read_text())
     assert [e["kwargs"]["max_value"] for e in suite["expectations"]] == [200]
+    # each expectation says which rule it is, in the rule's words and severity (Data Docs show the notes)
+    [stored] = suite["expectations"]
+    assert stored["notes"].startswith("Q002 比例超出 0–100%：") and stored["severity"] == "critical"
     results = list((gx_home / "validations" / "submissions_高职_2024").rglob("*.json"))
     assert len(results) == 1 and json.loads(results[0].read_text())["success"] is True
 
