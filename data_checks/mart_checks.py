@@ -23,6 +23,7 @@ class MartCheckResult:
     passed: bool
     problems: list[str]  # one line per failing rule, naming the rows
     expectations: int
+    checkpoints: list[str]  # the stored GX checkpoints the gate ran
 
 
 def _gx():
@@ -89,16 +90,17 @@ def check_mart(mart: str, df: pd.DataFrame, reconciliation: pd.DataFrame, data_y
     df = df.copy()
     df["row_key"] = df["data_year"].astype(str) + "/" + df["group_name"] + "/" + df["indicator_code"]
     frames = {"mart": df, "reconciliation": reconciliation.copy()}
-    problems, evaluated = [], 0
+    problems, evaluated, checkpoints = [], 0, []
     for frame, data in frames.items():
         kinds = [r for r in rules().values() if r["check_kind"] in CHECKS and CHECKS[r["check_kind"]].frame == frame]
         expectations = [e for rule in kinds for e in CHECKS[rule["check_kind"]].expectations(rule, data, data_year)]
         if data.empty or not expectations:
             continue
-        failures, n = validate(data, expectations, f"{mart}_{frame}_{data_year}", ["row_key"])
+        checkpoints.append(f"{mart}_{frame}_{data_year}")
+        failures, n = validate(data, expectations, checkpoints[-1], ["row_key"])
         evaluated += n
         for f in failures:
             rule = rules()[f.meta["rule_id"]]
             keys = ", ".join(str(r.get("row_key", r)) for r in f.unexpected_rows[:20])
             problems.append(f"{f.meta['rule_id']} {rule['title_zh']}：{keys or f.observed}")
-    return MartCheckResult(passed=not problems, problems=problems, expectations=evaluated)
+    return MartCheckResult(passed=not problems, problems=problems, expectations=evaluated, checkpoints=checkpoints)

@@ -16,6 +16,7 @@ CHAPTER_MARTS = (
     "mart_ch7_indicators",
 )
 CH1_MART = dg.AssetKey(["marts", "mart_ch1_indicators"])
+RECONCILIATION = dg.AssetKey(["marts", "fct_total_reconciliation"])
 
 
 def quality_gate(mart: str) -> dg.AssetChecksDefinition:
@@ -25,8 +26,10 @@ def quality_gate(mart: str) -> dg.AssetChecksDefinition:
         asset=dg.AssetKey(["marts", mart]),
         name="quality_gate",
         blocking=True,
-        description="GX gate (Q001–Q004): unique keys, rates within 0–100 %, totals equal the sum of levels, "
-        "completeness of required indicators above the threshold.",
+        additional_deps=[RECONCILIATION],
+        description="GX gate (Q001–Q004), run as the stored checkpoints <mart>_mart_<year> and "
+        "<mart>_reconciliation_<year>: unique keys, rates within 0–100 %, totals equal the sum of their parts "
+        "(marts.fct_total_reconciliation), completeness of required indicators above the threshold.",
     )
     def _gate(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
         year = int(context.partition_key)
@@ -44,6 +47,7 @@ def quality_gate(mart: str) -> dg.AssetChecksDefinition:
             severity=dg.AssetCheckSeverity.ERROR,
             metadata={
                 "expectations": result.expectations,
+                "checkpoints": dg.MetadataValue.json(result.checkpoints),
                 "rows": len(frame),
                 "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in result.problems) or "none"),
             },
