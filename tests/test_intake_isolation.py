@@ -111,7 +111,7 @@ def test_a_parser_failure_on_one_file_is_that_files_finding(tmp_path, monkeypatc
     """A bug met on one odd file refuses that file whole (F009), with the others loaded."""
     import duckdb
 
-    from orchestration.intake import batch
+    from orchestration import submission_batch as batch
     from orchestration.samples.generator import generate
 
     generate(tmp_path / "samples", [2025])
