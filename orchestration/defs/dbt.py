@@ -1,7 +1,9 @@
 """dbt models as Dagster assets: groups follow the dbt folders, raw sources are the intake assets."""
 
+import io
 import json
 from collections.abc import Mapping
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,10 @@ class Translator(DagsterDbtTranslator):
         return group_for(dbt_resource_props)
 
 
-translator = Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+# dbt's tests on the raw sources become checks of the intake's raw assets (not observations with a warning)
+translator = Translator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)
+)
 
 
 def needs_full_refresh(last_fingerprint: "str | None", fingerprint: str, requested: bool) -> bool:
@@ -57,6 +62,39 @@ create table if not exists meta.dbt_builds (
     run_id varchar, data_year integer, fingerprint varchar, full_refresh boolean, finished_at timestamp
 );
 """
+
+
+class _DbtLog(io.TextIOBase):
+    """dbt's log lines (dagster-dbt echoes them on stdout), kept for the run's log instead of the terminal."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._part = ""
+
+    def write(self, text: str) -> int:
+        *done, self._part = (self._part + text).split("\n")
+        self.lines += [line for line in done if line.strip()]
+        return len(text)
+
+    def summary(self) -> str:
+        """dbt's closing line (Done. PASS=… WARN=… ERROR=…), or the last one."""
+        done = [line for line in self.lines if line.startswith("Done.")]
+        return f"dbt build: {(done or self.lines or ['no output'])[-1]}"
+
+
+@contextmanager
+def dbt_log_to_run(context: dg.AssetExecutionContext):
+    """dbt's whole log goes to the run's log (one debug event, in the UI) rather than the terminal; when
+    dbt fails, it is logged as an error so the terminal shows why."""
+    log = _DbtLog()
+    try:
+        with redirect_stdout(log):
+            yield log
+    except BaseException:
+        context.log.error("\n".join(log.lines[-60:]))
+        raise
+    finally:
+        context.log.debug("\n".join(log.lines))
 
 
 class DbtBuildConfig(dg.Config):
@@ -82,10 +120,10 @@ def warehouse_dbt_models(
     full = needs_full_refresh(last[0] if last else None, fingerprint, config.full_refresh)
     if full:
         context.log.info("dbt build --full-refresh: every data year is rebuilt")
-    with warehouse.free_for_subprocess(), duckdb_env(warehouse.duckdb_path):
-        yield from dbt.cli(
-            ["build", *dbt_vars(partition), *(["--full-refresh"] if full else [])], context=context
-        ).stream()
+    args = ["build", "--no-use-colors", *dbt_vars(partition), *(["--full-refresh"] if full else [])]
+    with warehouse.free_for_subprocess(), duckdb_env(warehouse.duckdb_path), dbt_log_to_run(context) as log:
+        yield from dbt.cli(args, context=context).stream()
+    context.log.info(log.summary())
     with warehouse.connect() as con:
         con.execute(
             "insert into meta.dbt_builds values (?, ?, ?, ?, current_timestamp)",
