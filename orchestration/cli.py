@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from orchestration import settings
+from orchestration.dagster_instance import ensure_home
 
 
 def _template(args) -> None:
@@ -34,26 +34,70 @@ def _prepare(args=None) -> None:
         print("dbt manifest ready")
 
 
-def _run(args) -> int:
-    _prepare()
-    os.environ.setdefault("DAGSTER_HOME", str(settings.home() / "dagster"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    from dagster import DagsterInstance
+def _has_no_files(folder: Path) -> bool:
+    return not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
 
-    from orchestration.defs.partitions import DATA_YEARS
 
+def _run_years(args) -> tuple[list[int], int]:
+    """The data years to run, checked before any run starts: (years, 0), or ([], 2) after a refusal.
+    A year without template is refused with the valid years; so is the requested year when its landing
+    folder holds no submission files. Another year of --with-previous / --all-years without files is
+    reported and skipped."""
+    from orchestration.catalogue import collected_years
+    from orchestration.intake.files import landing_files
+
+    data_years = collected_years()
+    if args.year not in data_years:
+        print(
+            f"vocwh run: data year {args.year} has no submission template (数据年度 {args.year} 没有数据采集模板). "
+            f"Valid data years / 可用数据年度: {', '.join(map(str, data_years))} (seeds/template_versions.csv).",
+            file=sys.stderr,
+        )
+        return [], 2
     if args.all_years:
-        years = [int(y) for y in DATA_YEARS]
+        years = list(data_years)
     elif args.with_previous:
-        years = [y for y in (args.year - 1, args.year) if str(y) in DATA_YEARS]
+        years = [y for y in (args.year - 1, args.year) if y in data_years]
     else:
         years = [args.year]
-    missing = [y for y in years if not settings.landing_dir(y).exists()]
-    if args.samples and missing:
-        from orchestration.samples.generator import generate
+    if args.samples:
+        missing = [y for y in years if _has_no_files(settings.landing_dir(y))]
+        if missing:
+            from orchestration.samples.generator import generate
 
-        generate(settings.landing_dir(), missing)
-        print(f"sample submissions written under {settings.landing_dir()}")
+            generate(settings.landing_dir(), missing)
+            print(f"sample submissions written under {settings.landing_dir()}")
+    empty = [y for y in years if not landing_files(settings.landing_dir(y))]
+    for year in empty:
+        folder = settings.landing_dir(year)
+        state = "does not exist" if not folder.exists() else "holds no submission files"
+        if year == args.year:
+            print(
+                f"vocwh run: the landing folder of data year {year}, {folder}, {state} "
+                f"(数据年度 {year} 的收件文件夹为空). Schools' files (xlsx or CSV, written by `vocwh template`) "
+                f"go directly in it; for the sample submissions run `vocwh samples --years {year}` "
+                f"or add --samples.",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"vocwh run: data year {year} skipped: its landing folder {folder} {state} "
+                f"(数据年度 {year} 的收件文件夹为空，跳过); the warehouse keeps what it already holds for {year}.",
+                file=sys.stderr,
+            )
+    if args.year in empty:
+        return [], 2
+    return [y for y in years if y not in empty], 0
+
+
+def _run(args) -> int:
+    years, refused = _run_years(args)
+    if refused:
+        return refused
+    _prepare()
+    ensure_home()  # the Dagster home `vocwh ui` shows
+    from dagster import DagsterInstance
+
     instance = DagsterInstance.get()
     for n, year in enumerate(years):
         run_config = {
@@ -89,11 +133,17 @@ def _print_report(edition) -> None:
         print(f"  {folder / name}")
 
 
+def _ui(args) -> int:
+    from orchestration.dagster_instance import run_ui
+
+    _prepare()
+    return run_ui(args.host, args.port)
+
+
 def _report(args) -> int:
     """Build one edition from the warehouse as it is: the edition's asset, in Dagster, for its data year."""
     _prepare()
-    os.environ.setdefault("DAGSTER_HOME", str(settings.home() / "dagster"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    ensure_home()  # the Dagster home `vocwh ui` shows
     import dagster as dg
 
     from orchestration import definitions
@@ -185,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         "--edition", required=True, help="the year on the cover (2020, 2023, 2025) or the edition code (000, 001, 003)"
     )
     e.set_defaults(func=_report)
+    u = sub.add_parser("ui", help="the Dagster UI (dagster dev) on this warehouse's Dagster home: every CLI run shows")
+    u.add_argument("--host", default="127.0.0.1")
+    u.add_argument("--port", type=int, default=3000)
+    u.set_defaults(func=_ui)
     args = parser.parse_args(argv)
     return args.func(args) or 0
 

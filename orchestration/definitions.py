@@ -17,7 +17,7 @@ defs = dg.Definitions(
     asset_checks=[intake.no_quarantined_submissions, feedback.warnings_resolved, *reports.chapter_gates],
     jobs=[automation.annual_report_job],
     schedules=[automation.annual_refresh],
-    sensors=[automation.landing_folder_sensor],
+    sensors=[automation.landing_folder_sensor, automation.run_failure_alert],
     resources=resources.default_resources(),
 )
 

@@ -47,3 +47,8 @@ def published_path() -> Path:
 def gx_dir() -> Path:
     """This home's Great Expectations runtime: suites, checkpoints, validation results, Data Docs."""
     return home() / "gx"
+
+
+def notifications_log() -> Path:
+    """One line per alert (failed run, held-back report, due year without a template), appended."""
+    return home() / "notifications.log"

@@ -1,0 +1,56 @@
+"""One Dagster home for the CLI and the UI, with the project's dagster.yaml; the UI stops on SIGTERM."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from orchestration import dagster_instance, settings
+
+
+def test_the_home_gets_the_projects_dagster_yaml_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("VOCWH_HOME", str(tmp_path))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = dagster_instance.ensure_home()
+    assert home == tmp_path.resolve() / "dagster" and os.environ["DAGSTER_HOME"] == str(home)
+    assert yaml.safe_load((home / "dagster.yaml").read_text(encoding="utf-8")) == {"telemetry": {"enabled": False}}
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: true\n", encoding="utf-8")  # the operator's own
+    dagster_instance.ensure_home()
+    assert "enabled: true" in (home / "dagster.yaml").read_text(encoding="utf-8")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.process
+def test_the_ui_serves_the_code_location_and_stops_on_sigterm(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "VOCWH_HOME": str(tmp_path)}
+    env.pop("DAGSTER_HOME", None)
+    vocwh = Path(sys.executable).parent / "vocwh"
+    ui = subprocess.Popen([str(vocwh), "ui", "--port", str(port)], env=env, cwd=settings.REPO_ROOT)
+    try:
+        deadline, served = time.monotonic() + 600, None  # a hang stopper: the UI loads the whole code location
+        while served is None and time.monotonic() < deadline and ui.poll() is None:
+            try:
+                served = urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5).read()
+            except OSError:
+                time.sleep(2)
+        assert served and b"dagster_webserver_version" in served
+        assert (tmp_path / "dagster" / "dagster.yaml").exists()
+        ui.send_signal(signal.SIGTERM)
+        assert ui.wait(timeout=300) is not None
+    finally:
+        if ui.poll() is None:
+            ui.kill()
+            ui.wait()
