@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from orchestration import settings
+from orchestration import run_inputs, settings
 from orchestration.dagster_instance import ensure_home
 
 
@@ -100,6 +100,15 @@ def _run(args) -> int:
 
     instance = DagsterInstance.get()
     for n, year in enumerate(years):
+        forced = args.force or args.full_refresh
+        last = None if forced else run_inputs.last_unchanged_run(year)
+        if last is not None:
+            print(
+                f"data year {year}: nothing new since run {last['run_id']} ({last['at']}): landing files, rules, "
+                "models and code unchanged — nothing rebuilt, nothing republished (--force runs it anyway)"
+            )
+            continue
+        inputs = run_inputs.fingerprint(year)
         run_config = {
             # step-by-step DEBUG events stay in the Dagster UI; the terminal shows warnings and errors
             "loggers": {"console": {"config": {"log_level": "WARNING"}}},
@@ -109,6 +118,7 @@ def _run(args) -> int:
         print(f"data year {year}: {'success' if result.success else 'FAILED'} (run {result.run_id})")
         if not result.success:
             return 1
+        run_inputs.record_run(year, result.run_id, inputs)
     print(f"warehouse: {settings.duckdb_path()}")
     print(f"published: {settings.published_path()}  (analysts: open read-only)")
     from orchestration.reports.edition import editions
@@ -229,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         default="in_process",
         help="run steps in this process or each in its own",
     )
+    r.add_argument("--force", action="store_true", help="run even when nothing changed since the last successful run")
     r.set_defaults(func=_run)
     e = sub.add_parser("report", help="build one report edition (HTML, Word, PDF, data appendix) from the warehouse")
     e.add_argument(

@@ -95,3 +95,45 @@ def test_samples_fill_an_empty_landing_folder_before_the_check(home, monkeypatch
     settings.landing_dir(2025).mkdir(parents=True)  # empty, not missing
     assert cli.main(["run", "--year", "2025", "--with-previous", "--samples"]) == 1
     assert written == [2024, 2025] and home.started == [2024]  # the faked run of 2024 "fails" and stops
+
+
+@pytest.fixture
+def succeeding(home, monkeypatch):
+    """Runs that succeed and leave a warehouse and its published copy, as a real run does."""
+
+    def execute(executor, year, instance, run_config):
+        home.started.append(year)
+        for path in (settings.duckdb_path(), settings.published_path()):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"")
+        return SimpleNamespace(success=True, run_id=f"run-{len(home.started)}")
+
+    monkeypatch.setattr(cli, "_execute", execute)
+    return home
+
+
+def test_a_rerun_with_nothing_new_does_nothing_and_says_so(succeeding, capsys):
+    submit(2025)
+    assert cli.main(["run", "--year", "2025"]) == 0
+    assert cli.main(["run", "--year", "2025"]) == 0
+    assert succeeding.started == [2025]
+    assert "data year 2025: nothing new since run run-1" in capsys.readouterr().out
+    assert cli.main(["run", "--year", "2025", "--force"]) == 0
+    assert succeeding.started == [2025, 2025]
+
+
+def test_a_new_file_this_year_or_last_year_runs_the_year_again(succeeding):
+    submit(2025)
+    assert cli.main(["run", "--year", "2025"]) == 0
+    submit(2025, "BJGZ002")  # a school's file arrives
+    assert cli.main(["run", "--year", "2025"]) == 0
+    submit(2024)  # the year the changes compare with
+    assert cli.main(["run", "--year", "2025"]) == 0
+    assert succeeding.started == [2025, 2025, 2025]
+
+
+def test_a_failed_run_is_not_taken_for_done(home):
+    submit(2025)
+    assert cli.main(["run", "--year", "2025"]) == 1
+    assert cli.main(["run", "--year", "2025"]) == 1
+    assert home.started == [2025, 2025]
