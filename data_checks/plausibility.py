@@ -3,6 +3,10 @@
 A count or amount that moves by more than the rule's threshold (a share, 0.5 = ±50 %) against the
 school's accepted value of the previous year, or a rate that moves by more than the threshold in
 percentage points, is worth a second look by the school: fix it or explain it.
+
+Small counts move by large shares for no reason (2 instead of 1 is +100 %): a value that moves by less
+than its indicator's floor (seeds/indicators.csv yoy_min_abs_change, in the indicator's unit) is
+never a warning, however large the share.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import duckdb
 from orchestration import catalogue
 from orchestration.findings import Finding, rules
 from orchestration.intake.parse import ParsedSubmission
+from orchestration.workbook_text import plain_number
 
 # The school's current accepted version of the previous year, as dbt decides it (stg_submissions.is_current).
 PREVIOUS_VALUES = """
@@ -87,7 +92,7 @@ def yoy_findings(
             moved, shown = abs(cur - prev) > limit, f"{cur - prev:+.2f} 个百分点"
             expected = f"变化不超过 ±{limit:g} 个百分点，或说明原因"
         else:
-            if prev == 0:
+            if prev == 0 or abs(cur - prev) < (ind.yoy_min_abs_change or 0):
                 continue
             moved, shown = abs(cur - prev) / prev > limit, f"{100 * (cur - prev) / prev:+.1f}%"
             expected = f"变化不超过 ±{100 * limit:g}%，或说明原因"
@@ -110,4 +115,4 @@ def yoy_findings(
 
 def _plain(x: float) -> str:
     """1186700 → 1,186,700 and 94.5 → 94.5: no scientific notation in a message for a school clerk."""
-    return f"{x:,.2f}".rstrip("0").rstrip(".")
+    return plain_number(x)

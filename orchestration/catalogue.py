@@ -57,6 +57,9 @@ class Indicator:
     required: bool
     table_row: int
     whole_number: bool
+    description: str = ""  # the definition and scope (口径) a school reads in the template's 填报说明
+    chapter: str = ""
+    yoy_min_abs_change: float | None = None  # a smaller year-on-year move is never a warning (small counts)
 
     def applies_to(self, level: str) -> bool:
         return self.level in ("全部", level)
@@ -86,6 +89,9 @@ def indicators(seeds_dir: Path = SEEDS_DIR) -> dict[str, Indicator]:
             required=r["required"] == "true",
             table_row=int(r["table_row"]),
             whole_number=r["whole_number"] == "true",
+            description=r.get("description", ""),
+            chapter=r.get("chapter", ""),
+            yoy_min_abs_change=_num(r.get("yoy_min_abs_change", "")),
         )
     return out
 
@@ -118,6 +124,16 @@ def template_sheets(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> li
         if r["template_version"] == version and r["level"] in ("全部", level)
     ]
     return sorted(rows, key=lambda r: int(r["sheet_order"]))
+
+
+@cache
+def guide(seeds_dir: Path = SEEDS_DIR) -> dict[str, tuple[dict[str, str], ...]]:
+    """The instructions sheets of the submission workbook (seeds/template_guide.csv): sheet -> its items
+    in order. The writer puts them first; the intake skips them (they hold no values)."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for r in read_seed("template_guide", seeds_dir):
+        out.setdefault(r["sheet_name"], []).append(r)
+    return {k: tuple(sorted(v, key=lambda r: int(r["item_order"]))) for k, v in out.items()}
 
 
 @cache

@@ -31,3 +31,8 @@ def visible_controls(text: str) -> str:
 def unescaped(text: str) -> str:
     """A cell of a workbook we wrote, as it was before safe_cell (a returned feedback workbook)."""
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
+def plain_number(x: float) -> str:
+    """5000000 → 5,000,000 and 94.5 → 94.5: never scientific notation in a message for a school clerk."""
+    return f"{x:,.2f}".rstrip("0").rstrip(".")

@@ -108,10 +108,11 @@ def parse_submission(path: Path, data_year: int, reading: Sheets | Finding | Non
     index = catalogue.label_index(version, level)
     lists = catalogue.list_columns(version, level)
     labels = {label for _, label in index}
+    guides = {_sheet_key(name) for name in catalogue.guide()}  # 填报说明: our instructions, no values
     for sheet_name, rows in sheets.items():
         if sheet_name in lists:
             _read_list(sub, sheet_name, rows, lists[sheet_name])
-        elif sheet_name == INFO_SHEET:
+        elif sheet_name == INFO_SHEET or (_sheet_key(sheet_name) in guides and sheet_name not in template):
             continue
         elif sheet_name in template or _has_indicator_rows(rows, labels):
             _read_values(sub, sheet_name, rows, index, data_year)

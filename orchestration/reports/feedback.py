@@ -9,15 +9,17 @@ Every text goes through safe_cell: what a school wrote never becomes a formula i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from orchestration import catalogue
 from orchestration.intake.explanations import COLUMNS, FILLED_BY_SCHOOL, SHEET
 from orchestration.intake.files import safe_file_name
-from orchestration.workbook_text import safe_cell
+from orchestration.workbook_text import safe_cell, visible_controls
 
 PROBLEM_SHEET = "问题清单"
 PROBLEM_COLUMNS = (
@@ -85,7 +87,7 @@ def write_year_feedback(
         code = _text(school_code)
         try:
             rows = [f for f in findings if f.get("file_name") == file_name and _text(f.get("school_code")) == code]
-            title = feedback_title(code, school_names.get(code) if code else None, file_name, data_year, rows)
+            title = feedback_title(code, school_name(code, school_names), file_name, data_year, rows)
             written.append(
                 write_feedback_workbook(folder / feedback_file_name(code, file_name, data_year), title, rows)
             )
@@ -94,10 +96,20 @@ def write_year_feedback(
     return written, failed
 
 
+def school_name(code: str | None, school_names: Mapping[str, str]) -> str | None:
+    """The registry name of a school: the warehouse's (dim_school), else the registry seed's, so a clean
+    school is named even when its name did not come with the findings."""
+    if not code:
+        return None
+    school = catalogue.schools().get(code)
+    return _text(school_names.get(code)) or (school.name if school else None)
+
+
 def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) -> Path:
     """findings: rows of marts.fct_submission_findings (plus school_code/data_year) for one school."""
     findings = list(findings)
     wb = Workbook()
+    wb.properties.title = visible_controls(title)[:255]  # the file's title (Excel: 文件 → 信息) names the school too
     problems = wb.active
     problems.title = PROBLEM_SHEET
     problems["A1"] = safe_cell(title)
@@ -142,7 +154,9 @@ def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) ->
     date_col = next(i for i, (_, key) in enumerate(COLUMNS, start=1) if key == "explained_on")
     _style(explain, widths={"G": 80, "H": 40, get_column_letter(date_col): 14})
     for r in range(3, explain.max_row + 1):
-        explain.cell(r, date_col).number_format = "yyyy-mm-dd"
+        cell = explain.cell(r, date_col)
+        cell.value = _date(cell.value)
+        cell.number_format = "yyyy-mm-dd"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -173,6 +187,16 @@ def _cell(value: object) -> object:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return safe_cell(value.to_pydatetime() if hasattr(value, "to_pydatetime") else value)
+
+
+def _date(value: object) -> object:
+    """An ISO date written as text (a resolution stamp read back as varchar) as a date the cell can format."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    return value
 
 
 def _style(ws, widths: dict[str, int]) -> None:
