@@ -1,4 +1,12 @@
-"""The published copy analysts query: a complete copy of the warehouse, swapped in atomically.
+"""The published copy analysts query: the analyst-facing part of the warehouse, swapped in atomically.
+
+What it holds (docs/analysts.md lists it): every table and view of the `marts` schema (views
+materialized as tables), the reference seeds that describe them (`PUBLISHED_REFERENCE`), and
+`main.publication` (which run published it). Nothing of raw, staging, intermediate or meta, and no
+column that names a person (`PERSONAL_COLUMNS`: who filled a file, explained or tolerated a warning,
+entered a fact); reference dataset rows under such a column name are left out too. The working
+warehouse keeps all of it for the feedback workbooks and the reports. Table and column comments
+are carried over.
 
 The copy is written to a temporary file beside the target and renamed over it. An analyst who has
 the old copy open keeps reading the old file (rename does not touch open files) and never blocks
@@ -24,6 +32,24 @@ import duckdb
 
 PUBLICATION_TABLE = "main.publication"
 DATA_DOCS = "data_docs"  # the Data Docs site beside the published copy
+PUBLISHED_SCHEMAS = ("marts",)  # copied whole (less personal columns)
+# The seeds that describe the marts: indicator catalogue and components, majors catalogue, former
+# school names, who the city figures keep apart, the quality rules the findings cite, action plan targets.
+PUBLISHED_REFERENCE = (
+    "indicators",
+    "indicator_components",
+    "majors",
+    "school_former_names",
+    "city_scope_exclusions",
+    "quality_rules",
+    "targets",
+)
+# Columns that name a person: never in the published copy.
+PERSONAL_COLUMNS = frozenset(
+    {"filled_by", "explained_by", "resolved_by", "granted_by", "entered_by", "contact", "contact_name", "phone"}
+)
+# Long-form tables whose rows carry a column name: rows under a personal column are left out.
+LONG_FORM_COLUMN = {"marts.fct_reference_dataset_rows": "column_name"}
 
 
 def publish(
@@ -41,7 +67,7 @@ def publish(
     published_at = datetime.now(UTC).replace(tzinfo=None)
     con.execute(f"attach '{tmp}' as published_copy")
     try:
-        con.execute(f'copy from database "{source}" to published_copy')
+        _copy_analyst_tables(con, source, "published_copy")
         con.execute(
             f"create table published_copy.{PUBLICATION_TABLE} as select ? as run_id, ? as data_year, ? as published_at",
             [run_id, data_year, published_at],
@@ -58,6 +84,65 @@ def publish(
         "bytes": target.stat().st_size,
         "data_docs": str(docs_index) if docs_index is not None else None,
     }
+
+
+def published_tables(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str]]:
+    """(schema, name) of every table and view of `source` that goes into the published copy."""
+    rows = con.execute(
+        """select schema_name, table_name from duckdb_tables() where database_name = ?
+           union all
+           select schema_name, view_name from duckdb_views() where database_name = ? and not internal
+           order by 1, 2""",
+        [source, source],
+    ).fetchall()
+    return [
+        (schema, name)
+        for schema, name in rows
+        if schema in PUBLISHED_SCHEMAS or (schema == "reference" and name in PUBLISHED_REFERENCE)
+    ]
+
+
+def _copy_analyst_tables(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+    """Create each published table in `target` from `source` (views as tables), without personal columns."""
+    comments = dict(
+        ((schema, name), comment)
+        for schema, name, comment in con.execute(
+            """select schema_name, table_name, comment from duckdb_tables() where database_name = ?
+               union all
+               select schema_name, view_name, comment from duckdb_views() where database_name = ?""",
+            [source, source],
+        ).fetchall()
+    )
+    for schema in sorted({schema for schema, _ in published_tables(con, source)}):
+        con.execute(f'create schema if not exists {target}."{schema}"')
+    for schema, name in published_tables(con, source):
+        columns = [
+            (column, comment)
+            for column, comment in con.execute(
+                """select column_name, comment from duckdb_columns()
+                   where database_name = ? and schema_name = ? and table_name = ? order by column_index""",
+                [source, schema, name],
+            ).fetchall()
+            if column.lower() not in PERSONAL_COLUMNS
+        ]
+        if not columns:
+            continue
+        where = ""
+        if (long_form := LONG_FORM_COLUMN.get(f"{schema}.{name}")) is not None:
+            personal = ", ".join(f"'{c}'" for c in sorted(PERSONAL_COLUMNS))
+            where = f' where "{long_form}" is null or lower("{long_form}") not in ({personal})'
+        listed = ", ".join(f'"{column}"' for column, _ in columns)
+        qualified = f'{target}."{schema}"."{name}"'
+        con.execute(f'create table {qualified} as select {listed} from "{source}"."{schema}"."{name}"{where}')
+        if comments.get((schema, name)):
+            con.execute(f"comment on table {qualified} is {_literal(comments[(schema, name)])}")
+        for column, comment in columns:
+            if comment:
+                con.execute(f'comment on column {qualified}."{column}" is {_literal(comment)}')
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _stage_data_docs(folder: Path, gx_home: Path | None) -> Path | None:

@@ -124,13 +124,17 @@ def test_the_explanation_releases_the_warning_and_records_who_and_when(explained
     checks = {e.check_name: e.passed for e in released.get_asset_check_evaluations()}
     assert checks["warnings_resolved"] is True
     assert _report_ran(released) and "published/warehouse" in _materialized(released)
-    with read_only(home / "published" / "warehouse.duckdb") as con:
-        resolution = con.execute(
-            "select resolution, resolved_by, resolved_at is not null from marts.fct_submission_findings "
-            "where school_code = ? and rule_id = 'V004' and is_current",
-            [school],
-        ).fetchone()
+    query = (
+        "select resolution, {who} resolved_at is not null from marts.fct_submission_findings "
+        "where school_code = ? and rule_id = 'V004' and is_current"
+    )
+    with read_only(home / "warehouse.duckdb") as con:  # who explained it: recorded in the warehouse
+        resolution = con.execute(query.format(who="resolved_by,"), [school]).fetchone()
     assert resolution == ("explained", "王老师", True)
+    with read_only(home / "published" / "warehouse.duckdb") as con:  # analysts see the resolution, not the person
+        published = con.execute(query.format(who=""), [school]).fetchone()
+        columns = {r[0] for r in con.execute("describe marts.fct_submission_findings").fetchall()}
+    assert published == ("explained", True) and "resolved_by" not in columns
 
 
 def test_an_explanation_of_an_error_is_refused(explained):

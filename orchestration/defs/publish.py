@@ -1,13 +1,16 @@
-"""Publication: after a run whose gates passed, analysts get a fresh, complete copy of the warehouse."""
+"""Publication: after a run whose gates passed, analysts get a fresh copy of the marts (no personal data)."""
 
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.defs.partitions import data_years
-from orchestration.defs.reports import FACTS, REPORT_INPUTS
+from orchestration.defs.reports import DATASET_ROWS, FACTS, REPORT_INPUTS
 from orchestration.defs.resources import Warehouse
 from orchestration.publish import publish
+
+# Marts analysts read that no report step depends on (the published copy holds every mart).
+ANALYST_MARTS = ("dim_school", "dim_indicator", "dim_major", "fct_school_indicator", "mart_school_reporting")
 
 
 @dg.asset(
@@ -15,12 +18,20 @@ from orchestration.publish import publish
     # Downstream of every gated mart and of the feedback's open-warnings check: a failed blocking check
     # skips the publication, so analysts keep the last good copy. Not downstream of the reports: a data
     # year without a report edition publishes all the same.
-    deps=[*REPORT_INPUTS, FACTS, dg.AssetKey(["feedback", "school_feedback"])],
+    # Also downstream of the other marts it copies.
+    deps=[
+        *REPORT_INPUTS,
+        FACTS,
+        DATASET_ROWS,
+        *(dg.AssetKey(["marts", m]) for m in ANALYST_MARTS),
+        dg.AssetKey(["feedback", "school_feedback"]),
+    ],
     partitions_def=data_years,
     group_name="published",
     kinds={"duckdb"},
-    description="The DuckDB copy analysts query (var/published/warehouse.duckdb), "
-    "replaced atomically after a successful run.",
+    description="The DuckDB copy analysts query (var/published/warehouse.duckdb; docs/analysts.md): "
+    "the marts and the reference seeds describing them, without personal data, replaced atomically "
+    "after a successful run.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
