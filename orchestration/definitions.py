@@ -15,7 +15,12 @@ defs = dg.Definitions(
         publish.published_warehouse,
     ],
     asset_checks=[intake.no_quarantined_submissions, feedback.warnings_resolved, *reports.chapter_gates],
-    jobs=[automation.annual_report_job],
+    jobs=[
+        automation.annual_report_job,
+        automation.intake_job,
+        automation.marts_and_reports_job,
+        automation.publish_job,
+    ],
     schedules=[automation.annual_refresh],
     sensors=[automation.landing_folder_sensor, automation.run_failure_alert],
     resources=resources.default_resources(),

@@ -19,6 +19,19 @@ annual_report_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     description="Intake, dbt build, quality gates, school feedback, report and publication for one data year.",
 )
+# Parts of the annual job, for an operator who needs one step again (each for one data year).
+_INTAKE, _PUBLISHED = dg.AssetSelection.groups("intake"), dg.AssetSelection.groups("published")
+intake_job = dg.define_asset_job(
+    "intake", selection=_INTAKE, description="Read, check and load the year's landing folder; nothing else."
+)
+marts_and_reports_job = dg.define_asset_job(
+    "marts_and_reports",
+    selection=dg.AssetSelection.all() - _INTAKE - _PUBLISHED,
+    description="Rebuild the dbt models, gates, feedback workbooks and reports from what the warehouse holds.",
+)
+publish_job = dg.define_asset_job(
+    "publish", selection=_PUBLISHED, description="Publish the analysts' copy (and Data Docs) again."
+)
 
 
 class MissingTemplateError(RuntimeError):
