@@ -46,3 +46,5 @@ left join groups as prev
     and prev.group_name = cur.group_name
     and prev.indicator_code = cur.indicator_code
 where {{ partition_years('cur.data_year', following=true) }}
+    -- a year no school's submission was accepted for has no figures (not rows of empty values)
+    and cur.data_year in (select data_year from {{ ref('stg_submissions') }} where is_current)
