@@ -23,6 +23,8 @@ dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=sett
 dbt_project.prepare_if_dev()  # under `dagster dev` only (DAGSTER_IS_DEV_CLI): dagster-dbt's own preparation
 
 _PROJECT = Path(dbt_project.project_dir)
+# dbt's static docs site (one self-contained HTML file, readable offline), published beside the analysts' copy
+DOCS_SITE = Path(dbt_project.manifest_path).parent / "static_index.html"
 DBT_SOURCES = [
     _PROJECT / "dbt_project.yml",
     _PROJECT / "models",
@@ -64,12 +66,18 @@ def duckdb_env(path: str | Path):
 
 
 def prepare() -> bool:
-    """`dbt parse` when the manifest is missing or older than the project; True when it parsed."""
-    if not manifest_is_stale(Path(dbt_project.manifest_path), DBT_SOURCES):
-        return False
-    with duckdb_env(settings.duckdb_path()):  # parsing renders the profile; it opens no database
-        dbt_cli().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
-    return True
+    """`dbt parse` when the manifest is missing or older than the project, then the static docs site from
+    it when that is missing or older; True when it parsed."""
+    manifest = Path(dbt_project.manifest_path)
+    parsed = manifest_is_stale(manifest, DBT_SOURCES)
+    # neither step opens a database: parsing renders the profile, the docs use the manifest and no catalog
+    with duckdb_env(settings.duckdb_path()):
+        if parsed:
+            dbt_cli().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+        if parsed or not DOCS_SITE.exists() or DOCS_SITE.stat().st_mtime < manifest.stat().st_mtime:
+            docs = ["docs", "generate", "--static", "--empty-catalog", "--no-compile", "--quiet"]
+            dbt_cli().cli(docs, target_path=dbt_project.target_path).wait()
+    return parsed
 
 
 def project_fingerprint(sources: list[Path]) -> str:

@@ -32,6 +32,7 @@ import duckdb
 
 PUBLICATION_TABLE = "main.publication"
 DATA_DOCS = "data_docs"  # the Data Docs site beside the published copy
+DBT_DOCS = "dbt_docs"  # dbt's static docs site (models, columns, lineage) beside it
 PUBLISHED_SCHEMAS = ("marts",)  # copied whole (less personal columns)
 # The seeds that describe the marts: indicator catalogue and components, majors catalogue, former
 # school names, who the city figures keep apart, the quality rules the findings cite, action plan targets.
@@ -53,9 +54,15 @@ LONG_FORM_COLUMN = {"marts.fct_reference_dataset_rows": "column_name"}
 
 
 def publish(
-    con: duckdb.DuckDBPyConnection, target: Path, run_id: str, data_year: int, gx_home: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    run_id: str,
+    data_year: int,
+    gx_home: Path | None = None,
+    dbt_docs: Path | None = None,
 ) -> dict[str, object]:
-    """Publish the warehouse copy and the Data Docs beside it (`gx_home`: default, this home's gx dir)."""
+    """Publish the warehouse copy, the Data Docs (`gx_home`: default, this home's gx dir) and dbt's static
+    docs site (`dbt_docs`, when given and built) beside it."""
     target.parent.mkdir(parents=True, exist_ok=True)
     for stray in target.parent.glob(f".{target.name}.*.tmp*"):
         stray.unlink()
@@ -78,11 +85,15 @@ def publish(
     os.replace(tmp, target)
     _fsync(target.parent)
     docs_index = _swap_in(docs_tmp, target.parent / DATA_DOCS) if docs_tmp is not None else None
+    models_index = (
+        _copy_file(dbt_docs, target.parent / DBT_DOCS / "index.html") if dbt_docs and dbt_docs.exists() else None
+    )
     return {
         "run_id": run_id,
         "published_at": published_at.isoformat(),
         "bytes": target.stat().st_size,
         "data_docs": str(docs_index) if docs_index is not None else None,
+        "dbt_docs": str(models_index) if models_index is not None else None,
     }
 
 
@@ -166,6 +177,15 @@ def _swap_in(staged: Path, final: Path) -> Path:
     _fsync(final.parent)
     shutil.rmtree(old, ignore_errors=True)
     return final / "index.html"
+
+
+def _copy_file(source: Path, final: Path) -> Path:
+    """A copy of `source` at `final`, replaced whole (written beside it, then renamed)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staged = final.parent / f".{final.name}.{uuid.uuid4().hex}.tmp"
+    shutil.copyfile(source, staged)
+    os.replace(staged, final)
+    return final
 
 
 def _fsync(path: Path) -> None:

@@ -153,3 +153,27 @@ def test_persist_docs_is_enabled_for_the_marts():
     # and dbt resolved it for every mart (no folder overrides it)
     for name, node in _mart_nodes().items():
         assert node["config"].get("persist_docs") == {"relation": True, "columns": True}, name
+
+
+def test_the_static_docs_site_documents_the_marts_offline():
+    """`vocwh prepare` writes dbt's static docs site; publication puts it beside the analysts' copy."""
+    from orchestration.dbt_manifest import DOCS_SITE
+
+    html = DOCS_SITE.read_text(encoding="utf-8")
+    assert "fct_city_indicator_year" in html and "mart_school_reporting" in html
+    assert json.dumps("数据年度")[1:-1] in html  # the column descriptions (JSON inside the page), not only names
+    assert not re.search(r"<(?:script|link)[^>]+(?:src|href)=\"https?://", html)  # nothing fetched when opened
+
+
+def test_publication_puts_the_docs_site_beside_the_copy(tmp_path):
+    import duckdb
+
+    from orchestration.publish import publish
+
+    site = tmp_path / "static_index.html"
+    site.write_text("<html>docs</html>", encoding="utf-8")
+    target = tmp_path / "published" / "warehouse.duckdb"
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        info = publish(con, target, "run-1", 2025, gx_home=tmp_path / "gx", dbt_docs=site)
+    assert info["dbt_docs"] == str(target.parent / "dbt_docs" / "index.html")
+    assert (target.parent / "dbt_docs" / "index.html").read_text(encoding="utf-8") == "<html>docs</html>"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.dbt_manifest import DOCS_SITE
 from orchestration.defs.partitions import data_years
 from orchestration.defs.reports import DATASET_ROWS, FACTS, REPORT_INPUTS
 from orchestration.defs.resources import Warehouse
@@ -35,5 +36,7 @@ ANALYST_MARTS = ("dim_school", "dim_indicator", "dim_major", "fct_school_indicat
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        info = publish(con, Path(warehouse.published_path), context.run.run_id, int(context.partition_key))
+        info = publish(
+            con, Path(warehouse.published_path), context.run.run_id, int(context.partition_key), dbt_docs=DOCS_SITE
+        )
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(warehouse.published_path), **info})
