@@ -267,3 +267,17 @@ def test_an_empty_text_result_is_a_result():
     assert _has_result(b' r="D4"', b"<f>5+5</f><v>10</v>")
     assert not _has_result(b' r="D4"', b"<f>5+5</f><v />")  # openpyxl: never calculated
     assert not _has_result(b' r="D4"', b"<f>5+5</f>")
+
+
+@pytest.mark.parametrize(
+    ("students", "found"),
+    [("约30", "「在校生数（人）」填写为「约30」"), (-3, "「在校生数（人）」为 -3"), (2.5, "「在校生数（人）」为 2.5")],
+)
+def test_a_list_count_that_is_not_a_whole_number_is_refused_and_not_read(tmp_path, students, found):
+    major = next(code for code in catalogue.majors() if len(code) == 6)
+    values = {"list:专业设置": [{"major_code": major, "major_name": "示例专业", "enrol": 10, "students": students}]}
+    path = write_workbook(tmp_path / "l.xlsx", "中职", 2022, {"school_code": "BJZZ001"}, values)
+    sub = parse_submission(path, 2022)
+    [finding] = [f for f in sub.findings if f.rule_id == "L005"]
+    assert finding.found == found and finding.sheet == "专业设置" and finding.cell.startswith("E")
+    assert {r["column_name"] for r in sub.list_rows} == {"enrol"}

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from data_checks.plausibility import YearOnYear
+from orchestration import catalogue
 from orchestration.findings import rules
 from orchestration.intake.parse import ParsedSubmission
 
@@ -39,3 +40,18 @@ def test_a_rate_moves_in_percentage_points_not_percent():
 
 def test_no_previous_year_no_warning():
     assert _warnings(_submission({"fulltime_teachers": 420}), {}) == []
+
+
+def test_a_small_count_moving_below_its_floor_is_no_warning():
+    assert catalogue.indicators()["fulltime_teachers"].yoy_min_abs_change == 5
+    assert _warnings(_submission({"fulltime_teachers": 2}), {"BJGZ002": {"fulltime_teachers": 1}}) == []
+    [doubled] = _warnings(_submission({"fulltime_teachers": 200}), {"BJGZ002": {"fulltime_teachers": 100}})
+    assert doubled.found == "「专任教师数」本年 200，上年 100（+100.0%）"
+
+
+def test_every_count_and_amount_has_a_floor_and_rates_have_none():
+    for ind in catalogue.indicators().values():
+        if ind.value_type in ("rate", "ratio"):
+            assert ind.yoy_min_abs_change is None, ind.code
+        else:
+            assert ind.yoy_min_abs_change and ind.yoy_min_abs_change > 0, ind.code

@@ -491,30 +491,13 @@ def _read_list(sub: ParsedSubmission, sheet_name: str, rows, columns) -> None:
                 )
                 continue
             except NotANumber as exc:
-                sub.findings.append(
-                    Finding(
-                        "L005",
-                        sub.file_name,
-                        sheet=sheet_name,
-                        row=row_no,
-                        cell=cell_ref,
-                        found=f"「{c['column_label_zh']}」填写为「{exc}」",
-                        expected="非负整数",
-                    )
-                )
-                continue
-            if value is not None and (value < 0 or not value.is_integer()):
-                sub.findings.append(
-                    Finding(
-                        "L005",
-                        sub.file_name,
-                        sheet=sheet_name,
-                        row=row_no,
-                        cell=cell_ref,
-                        found=f"「{c['column_label_zh']}」为 {value:g}",
-                        expected="非负整数",
-                    )
-                )
+                value, wrong = None, f"「{c['column_label_zh']}」填写为「{exc}」"
+            else:
+                negative_or_fraction = value is not None and (value < 0 or not value.is_integer())
+                wrong = f"「{c['column_label_zh']}」为 {value:g}" if negative_or_fraction else None
+            if wrong:
+                where = {"sheet": sheet_name, "row": row_no, "cell": cell_ref}
+                sub.findings.append(Finding("L005", sub.file_name, **where, found=wrong, expected="非负整数"))
                 continue
             sub.list_rows.append(
                 {
