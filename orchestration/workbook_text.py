@@ -36,3 +36,14 @@ def unescaped(text: str) -> str:
 def plain_number(x: float) -> str:
     """5000000 → 5,000,000 and 94.5 → 94.5: never scientific notation in a message for a school clerk."""
     return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def print_setup(ws, title_rows: str) -> None:
+    """A4 landscape, one page wide however many rows, the title and header rows on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = title_rows
+    ws.print_options.horizontalCentered = True

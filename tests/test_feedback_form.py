@@ -61,3 +61,10 @@ def test_satisfaction_warnings_speak_of_satisfaction_not_further_study():
     for rule_id in ("P304", "P305"):
         rule = rules()[rule_id]
         assert "升学" not in rule["how_zh"] and "满意度" in rule["how_zh"], rule_id
+
+
+def test_the_feedback_prints_one_page_wide_with_its_headers(tmp_path):
+    written, _ = write_year_feedback([("BJZZ001", "BJZZ001_2025.xlsx")], [], tmp_path, YEAR, {})
+    for ws in load_workbook(written[0]).worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$2", ws.title

@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from orchestration import catalogue
 from orchestration.catalogue import LEVELS
 from orchestration.intake.reader import INFO_SHEET
-from orchestration.workbook_text import plain_number, safe_cell
+from orchestration.workbook_text import plain_number, print_setup, safe_cell
 
 # 说明 is the school's: a reason for a value that moved a lot explains the warning on that row.
 HEADER = ("序号", "指标", "单位", "数值", "填写提示", "说明")
@@ -72,7 +72,7 @@ def write_workbook(
         else:
             _write_rows(ws, catalogue.template_rows(version, level), sheet["sheet_name"], values)
         _protect(ws)
-        _print_setup(ws, "1:3")
+        print_setup(ws, "1:3")
     # the instructions go after the data sheets, so sheet1.xml … keep naming what they always named, and
     # the workbook opens on them
     for name, items in catalogue.guide().items():
@@ -267,7 +267,7 @@ def _write_guide(ws, items: tuple[dict[str, str], ...], version: str, level: str
     for col, width in zip("ABCDEF", (10, 16, 30, 8, 36, 60), strict=True):
         ws.column_dimensions[col].width = width
     _protect(ws)
-    _print_setup(ws, f"{header}:{header}")
+    print_setup(ws, f"{header}:{header}")
 
 
 def _unlock(ws, first_row: int, last_row: int, columns) -> None:
@@ -281,17 +281,6 @@ def _protect(ws) -> None:
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
-
-
-def _print_setup(ws, title_rows: str) -> None:
-    """A4 landscape, one page wide however many rows, the title and header rows on every page."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = title_rows
-    ws.print_options.horizontalCentered = True
 
 
 def write_csv(path: Path, level: str, data_year: int, info: dict[str, object], values: dict[str, object]) -> Path:

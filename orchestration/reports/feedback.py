@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from orchestration import catalogue
 from orchestration.intake.explanations import COLUMNS, FILLED_BY_SCHOOL, SHEET
 from orchestration.intake.files import safe_file_name
-from orchestration.workbook_text import safe_cell, visible_controls
+from orchestration.workbook_text import print_setup, safe_cell, visible_controls
 
 PROBLEM_SHEET = "问题清单"
 PROBLEM_COLUMNS = (
@@ -124,7 +124,7 @@ def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) ->
         problems.append([n] + [_cell(row.get(key)) for _, key in PROBLEM_COLUMNS[1:]])
     if not findings:
         problems.append(["", "本次提交未发现问题。"])
-    _style(problems, widths={"H": 40, "I": 30, "J": 80})
+    _style(problems, widths={"B": 18, "D": 28, "E": 16, "H": 40, "I": 30, "J": 80, "K": 12})
     explain = wb.create_sheet(SHEET)
     explain["A1"] = (
         "请对每条预警在黄色列填写说明后，将本工作簿交回（放入 landing/<年度>/explanations/）；"
@@ -203,6 +203,7 @@ def _style(ws, widths: dict[str, int]) -> None:
     for c in ws[2]:
         c.font = _BOLD
     ws.freeze_panes = "A3"
+    print_setup(ws, "1:2")  # a clerk prints it: A4 landscape, one page wide, headers on every page
     for col, width in widths.items():
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=3):
