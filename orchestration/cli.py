@@ -7,7 +7,11 @@ import sys
 from pathlib import Path
 
 from orchestration import run_inputs, settings
-from orchestration.dagster_instance import ensure_home
+from orchestration.dagster_instance import REPOSITORY_LABEL, ensure_home
+
+# Dagster's own console log shows only what needs a person (warnings, errors); the progress logger prints one
+# line per finished step; every event stays in the run's log in the UI.
+QUIET = {"console": {"config": {"log_level": "WARNING"}}, "progress": {}}
 
 
 def _template(args) -> None:
@@ -110,8 +114,7 @@ def _run(args) -> int:
             continue
         inputs = run_inputs.fingerprint(year)
         run_config = {
-            # step-by-step DEBUG events stay in the Dagster UI; the terminal shows warnings and errors
-            "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+            "loggers": QUIET,
             "ops": {"warehouse_dbt_models": {"config": {"full_refresh": args.full_refresh and n == 0}}},
         }
         result = _execute(args.executor, year, instance, run_config)
@@ -176,7 +179,8 @@ def _report(args) -> int:
         partition_key=str(edition.data_year),
         instance=dg.DagsterInstance.get(),
         asset_selection=[dg.AssetKey(["reports", f"annual_report_{edition.series}"])],
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        run_config={"loggers": QUIET},
+        tags=REPOSITORY_LABEL,
         raise_on_error=False,
     )
     if not result.success:
@@ -194,7 +198,11 @@ def _execute(executor: str, year: int, instance, run_config: dict):
     if executor == "in_process":
         job = definitions.defs.resolve_job_def("annual_report")
         return job.execute_in_process(
-            partition_key=str(year), instance=instance, raise_on_error=False, run_config=run_config
+            partition_key=str(year),
+            instance=instance,
+            raise_on_error=False,
+            run_config=run_config,
+            tags=REPOSITORY_LABEL,
         )
     # each step in its own process, as the Dagster UI runs it
     run_config = {**run_config, "execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
@@ -202,7 +210,7 @@ def _execute(executor: str, year: int, instance, run_config: dict):
         dg.reconstructable(definitions.annual_report_job),
         instance=instance,
         run_config=run_config,
-        tags={"dagster/partition": str(year)},
+        tags={"dagster/partition": str(year), **REPOSITORY_LABEL},
         raise_on_error=False,
     )
 

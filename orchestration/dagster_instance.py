@@ -12,11 +12,27 @@ from pathlib import Path
 
 from orchestration import settings
 
-DAGSTER_YAML = """\
-# Written by vocwh (orchestration/dagster_instance.py): the Dagster instance of this warehouse home.
+# `vocwh ui` serves the definitions as this code location; runs the CLI starts carry its label, as the UI's
+# own runs do, so the job's page and the timeline list them (the UI filters a job's runs by this tag).
+CODE_LOCATION = "orchestration.definitions"
+REPOSITORY_LABEL = {".dagster/repository": f"__repository__@{CODE_LOCATION}"}
+WAREHOUSE_TAG = "vocwh/warehouse"  # on every job: runs that write the warehouse, queued one at a time
+
+HEADER = "# Written by vocwh (orchestration/dagster_instance.py): the Dagster instance of this warehouse home."
+DAGSTER_YAML = f"""\
+{HEADER}
 # Runs, events, schedules and compute logs are stored in this folder (SQLite), next to the warehouse.
+# Delete this file to get the project's current version back; without the first line it is yours and kept.
 telemetry:
   enabled: false
+# Runs that write the warehouse (every job carries the tag) wait in the queue and run one at a time, in the
+# order they were queued: a backfill of several data years from the UI runs them oldest first, as each
+# year's changes read the year before.
+concurrency:
+  runs:
+    tag_concurrency_limits:
+      - key: {WAREHOUSE_TAG}
+        limit: 1
 """
 
 
@@ -25,12 +41,14 @@ def dagster_home() -> Path:
 
 
 def ensure_home() -> Path:
-    """The home exists with the project's dagster.yaml (an operator's own dagster.yaml is kept), and
-    DAGSTER_HOME names it for this process and the processes it starts."""
+    """The home exists with the project's current dagster.yaml (an operator's own dagster.yaml, one not
+    starting with the project's header, is kept), and DAGSTER_HOME names it for this process and the
+    processes it starts."""
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    ours = not config.exists() or config.read_text(encoding="utf-8").startswith(HEADER)
+    if ours and (not config.exists() or config.read_text(encoding="utf-8") != DAGSTER_YAML):
         config.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
@@ -40,7 +58,7 @@ def run_ui(host: str, port: int) -> int:
     """`dagster dev` on the code location, against the shared home. SIGTERM (a service manager, a
     container stop) is passed on as the Ctrl-C that dagster dev shuts down cleanly on."""
     ensure_home()
-    command = [str(Path(sys.executable).parent / "dagster"), "dev", "-m", "orchestration.definitions"]
+    command = [str(Path(sys.executable).parent / "dagster"), "dev", "-m", CODE_LOCATION]
     ui = subprocess.Popen([*command, "-h", host, "-p", str(port)], cwd=settings.REPO_ROOT)
     signal.signal(signal.SIGTERM, lambda *_: ui.send_signal(signal.SIGINT))
     return ui.wait()

@@ -1,8 +1,8 @@
 """The dbt project as Dagster sees it, and the setup step that prepares its manifest.
 
 Nothing here runs at import: `prepare()` is called by `vocwh prepare` (and before `vocwh run` /
-`vocwh report` load the definitions, and at the start of a test session); `dagster dev` prepares
-through dagster-dbt's own `prepare_if_dev`. dbt is the executable installed beside this interpreter,
+`vocwh report` load the definitions, and at the start of a test session); under `dagster dev` it runs
+when the definitions load, so a reload picks up edited models. dbt is the executable installed beside this interpreter,
 named explicitly, so nothing depends on the virtualenv being on PATH.
 """
 
@@ -14,13 +14,12 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtCliResource, DbtProject, DbtProjectPreparer
 
 from orchestration import settings
 
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()  # under `dagster dev` only (DAGSTER_IS_DEV_CLI): dagster-dbt's own preparation
 
 _PROJECT = Path(dbt_project.project_dir)
 # dbt's static docs site (one self-contained HTML file, readable offline), published beside the analysts' copy
@@ -86,3 +85,9 @@ def project_fingerprint(sources: list[Path]) -> str:
     for f in _files(sources):
         h.update(str(f.relative_to(settings.REPO_ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+# Under `dagster dev` only (DAGSTER_IS_DEV_CLI), as dagster-dbt's prepare_if_dev does, but with the dbt
+# beside this interpreter (dagster-dbt's own looks for `dbt` on PATH) and only when the manifest is stale.
+if DbtProjectPreparer().using_dagster_dev():
+    prepare()

@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from orchestration.defs import automation, dbt, feedback, intake, publish, reports, resources
+from orchestration.defs import automation, dbt, feedback, intake, progress, publish, reports, resources
 
 defs = dg.Definitions(
     assets=[
         intake.raw_submissions,
         intake.raw_reference_datasets,
         intake.raw_warning_explanations,
+        dbt.reference_dbt_models,
         dbt.warehouse_dbt_models,
         feedback.school_feedback,
         *reports.edition_assets(),
@@ -24,6 +25,8 @@ defs = dg.Definitions(
     schedules=[automation.annual_refresh],
     sensors=[automation.landing_folder_sensor, automation.run_failure_alert],
     resources=resources.default_resources(),
+    # a run uses the loggers its run config names (none: Dagster's console logger); `vocwh run` names both
+    loggers={"console": dg.colored_console_logger, "progress": progress.step_progress},
 )
 
 

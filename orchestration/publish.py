@@ -1,10 +1,10 @@
 """The published copy analysts query: the analyst-facing part of the warehouse, swapped in atomically.
 
 What it holds (docs/analysts.md lists it): every table and view of the `marts` schema (views
-materialized as tables), the reference seeds that describe them (`PUBLISHED_REFERENCE`), and
+materialized as tables), the reference seeds that describe them (seeds/published_reference.csv), and
 `main.publication` (which run published it). Nothing of raw, staging, intermediate or meta, and no
-column that names a person (`PERSONAL_COLUMNS`: who filled a file, explained or tolerated a warning,
-entered a fact); reference dataset rows under such a column name are left out too. The working
+column that names a person (seeds/personal_columns.csv: who filled a file, explained or tolerated a
+warning, entered a fact); reference dataset rows under such a column name are left out too. The working
 warehouse keeps all of it for the feedback workbooks and the reports. Table and column comments
 are carried over.
 
@@ -30,25 +30,24 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.catalogue import read_seed
+
 PUBLICATION_TABLE = "main.publication"
 DATA_DOCS = "data_docs"  # the Data Docs site beside the published copy
 DBT_DOCS = "dbt_docs"  # dbt's static docs site (models, columns, lineage) beside it
 PUBLISHED_SCHEMAS = ("marts",)  # copied whole (less personal columns)
-# The seeds that describe the marts: indicator catalogue and components, majors catalogue, former
-# school names, who the city figures keep apart, the quality rules the findings cite, action plan targets.
-PUBLISHED_REFERENCE = (
-    "indicators",
-    "indicator_components",
-    "majors",
-    "school_former_names",
-    "city_scope_exclusions",
-    "quality_rules",
-    "targets",
-)
-# Columns that name a person: never in the published copy.
-PERSONAL_COLUMNS = frozenset(
-    {"filled_by", "explained_by", "resolved_by", "granted_by", "entered_by", "contact", "contact_name", "phone"}
-)
+
+
+def published_reference() -> frozenset[str]:
+    """The reference seeds that describe the marts, published beside them."""
+    return frozenset(row["seed"] for row in read_seed("published_reference"))
+
+
+def personal_columns() -> frozenset[str]:
+    """Columns that name a person or reach them: never in the published copy."""
+    return frozenset(row["column_name"].lower() for row in read_seed("personal_columns"))
+
+
 # Long-form tables whose rows carry a column name: rows under a personal column are left out.
 LONG_FORM_COLUMN = {"marts.fct_reference_dataset_rows": "column_name"}
 
@@ -106,10 +105,11 @@ def published_tables(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[
            order by 1, 2""",
         [source, source],
     ).fetchall()
+    reference = published_reference()
     return [
         (schema, name)
         for schema, name in rows
-        if schema in PUBLISHED_SCHEMAS or (schema == "reference" and name in PUBLISHED_REFERENCE)
+        if schema in PUBLISHED_SCHEMAS or (schema == "reference" and name in reference)
     ]
 
 
@@ -124,6 +124,7 @@ def _copy_analyst_tables(con: duckdb.DuckDBPyConnection, source: str, target: st
             [source, source],
         ).fetchall()
     )
+    personal_names = personal_columns()
     for schema in sorted({schema for schema, _ in published_tables(con, source)}):
         con.execute(f'create schema if not exists {target}."{schema}"')
     for schema, name in published_tables(con, source):
@@ -134,13 +135,13 @@ def _copy_analyst_tables(con: duckdb.DuckDBPyConnection, source: str, target: st
                    where database_name = ? and schema_name = ? and table_name = ? order by column_index""",
                 [source, schema, name],
             ).fetchall()
-            if column.lower() not in PERSONAL_COLUMNS
+            if column.lower() not in personal_names
         ]
         if not columns:
             continue
         where = ""
         if (long_form := LONG_FORM_COLUMN.get(f"{schema}.{name}")) is not None:
-            personal = ", ".join(f"'{c}'" for c in sorted(PERSONAL_COLUMNS))
+            personal = ", ".join(_literal(c) for c in sorted(personal_names))
             where = f' where "{long_form}" is null or lower("{long_form}") not in ({personal})'
         listed = ", ".join(f'"{column}"' for column, _ in columns)
         qualified = f'{target}."{schema}"."{name}"'

@@ -20,10 +20,33 @@ def test_the_home_gets_the_projects_dagster_yaml_once(monkeypatch, tmp_path):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     home = dagster_instance.ensure_home()
     assert home == tmp_path.resolve() / "dagster" and os.environ["DAGSTER_HOME"] == str(home)
-    assert yaml.safe_load((home / "dagster.yaml").read_text(encoding="utf-8")) == {"telemetry": {"enabled": False}}
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: true\n", encoding="utf-8")  # the operator's own
+    config = yaml.safe_load((home / "dagster.yaml").read_text(encoding="utf-8"))
+    assert config["telemetry"] == {"enabled": False}
+    # an older version written by the project is replaced; an operator's own file is kept
+    (home / "dagster.yaml").write_text(dagster_instance.HEADER + "\ntelemetry:\n  enabled: false\n", encoding="utf-8")
+    dagster_instance.ensure_home()
+    assert (home / "dagster.yaml").read_text(encoding="utf-8") == dagster_instance.DAGSTER_YAML
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: true\n", encoding="utf-8")
     dagster_instance.ensure_home()
     assert "enabled: true" in (home / "dagster.yaml").read_text(encoding="utf-8")
+
+
+def test_warehouse_runs_queue_one_at_a_time_in_order(monkeypatch, tmp_path):
+    """Every job carries the warehouse tag and the instance lets one such run go at a time: a backfill of
+    several data years from the UI runs them in the order queued (oldest first)."""
+    import dagster as dg
+
+    from orchestration import definitions
+
+    monkeypatch.setenv("VOCWH_HOME", str(tmp_path))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = dagster_instance.ensure_home()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+    assert limits == [{"key": dagster_instance.WAREHOUSE_TAG, "limit": 1}]
+    jobs = [j for j in definitions.defs.resolve_all_job_defs() if not j.name.startswith("__")]
+    assert {j.name for j in jobs} >= {"annual_report", "intake", "marts_and_reports", "publish"}
+    assert all(dagster_instance.WAREHOUSE_TAG in j.tags for j in jobs), [j.name for j in jobs]
 
 
 def _free_port() -> int:

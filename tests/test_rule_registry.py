@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import ast
+import collections
 import copy
 import functools
 import importlib
@@ -68,6 +69,21 @@ def test_every_rule_has_an_implementation_and_every_kind_a_rule():
     assert not idle, f"kinds of data_checks/registry.py without a rule row: {idle}"
     for kind in sorted(kinds):
         importlib.import_module(registry.implementation_module(kind))  # a module that exists
+
+
+def test_no_two_rules_check_the_same_thing():
+    """A school must not be told the same thing twice: no two rules of a kind share their parts and whole,
+    and no indicator is watched by two year-on-year rules (a specific P1xx rule and a grouped P2xx one)."""
+    same = collections.defaultdict(list)
+    watched = collections.defaultdict(list)
+    for r in rules().values():
+        same[(r["check_kind"], r["part_codes"], r["whole_code"])].append(r["rule_id"])
+        if r["check_kind"] in registry.PREVIOUS_YEAR:
+            for code in catalogue.split_list(r["part_codes"]):
+                watched[code].append(r["rule_id"])
+    twins = {k: v for k, v in same.items() if len(v) > 1 and (k[1] or k[2])}
+    assert not twins, twins
+    assert not {c: v for c, v in watched.items() if len(v) > 1}
 
 
 def _module(path: Path) -> str:

@@ -11,26 +11,37 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration import settings
+from orchestration.dagster_instance import WAREHOUSE_TAG
 from orchestration.defs.partitions import DATA_YEARS
 
-# Any executor: steps that write the warehouse queue on its writer lock (orchestration/locking.py).
+# Any executor: steps that write the warehouse queue on its writer lock (orchestration/locking.py); whole
+# runs queue one at a time on the warehouse tag (the project's dagster.yaml).
+WRITES_WAREHOUSE = {WAREHOUSE_TAG: "writer"}
 annual_report_job = dg.define_asset_job(
     "annual_report",
+    tags=WRITES_WAREHOUSE,
     selection=dg.AssetSelection.all(),
     description="Intake, dbt build, quality gates, school feedback, report and publication for one data year.",
 )
 # Parts of the annual job, for an operator who needs one step again (each for one data year).
 _INTAKE, _PUBLISHED = dg.AssetSelection.groups("intake"), dg.AssetSelection.groups("published")
 intake_job = dg.define_asset_job(
-    "intake", selection=_INTAKE, description="Read, check and load the year's landing folder; nothing else."
+    "intake",
+    selection=_INTAKE,
+    tags=WRITES_WAREHOUSE,
+    description="Read, check and load the year's landing folder; nothing else.",
 )
 marts_and_reports_job = dg.define_asset_job(
     "marts_and_reports",
+    tags=WRITES_WAREHOUSE,
     selection=dg.AssetSelection.all() - _INTAKE - _PUBLISHED,
     description="Rebuild the dbt models, gates, feedback workbooks and reports from what the warehouse holds.",
 )
 publish_job = dg.define_asset_job(
-    "publish", selection=_PUBLISHED, description="Publish the analysts' copy (and Data Docs) again."
+    "publish",
+    selection=_PUBLISHED,
+    tags=WRITES_WAREHOUSE,
+    description="Publish the analysts' copy (and Data Docs) again.",
 )
 
 

@@ -1,4 +1,8 @@
-"""dbt models as Dagster assets: groups follow the dbt folders, raw sources are the intake assets."""
+"""dbt models as Dagster assets: groups follow the dbt folders, raw sources are the intake assets.
+
+Two dbt multi-assets: the reference data (seeds, and the models built from seeds alone, such as the
+dimensions) holds one state for every data year and is not partitioned; everything downstream of the
+submissions is built per data year (partitioned)."""
 
 import io
 import json
@@ -97,6 +101,25 @@ def dbt_log_to_run(context: dg.AssetExecutionContext):
         context.log.debug("\n".join(log.lines))
 
 
+def split_nodes(manifest: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Names of (reference, per-year) seeds and models: the seeds and the models with no source upstream
+    (built from seeds alone) are the reference data and dimensions, the same for every data year; the rest
+    read the submissions and are built per data year."""
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    from_source: dict[str, bool] = {}
+
+    def reads_a_source(unique_id: str) -> bool:
+        if unique_id not in from_source:
+            node = nodes[unique_id]
+            parents = [p for p in node.get("depends_on", {}).get("nodes", []) if p in nodes]
+            from_source[unique_id] = node["resource_type"] == "source" or any(map(reads_a_source, parents))
+        return from_source[unique_id]
+
+    built = {uid: n["name"] for uid, n in manifest["nodes"].items() if n["resource_type"] in ("seed", "model")}
+    per_year = {uid for uid in built if reads_a_source(uid)}
+    return sorted(n for uid, n in built.items() if uid not in per_year), sorted(built[uid] for uid in per_year)
+
+
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild every data year, not only the run's
 
@@ -107,11 +130,45 @@ if not Path(dbt_project.manifest_path).exists():
     )
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, partitions_def=data_years)
+# Each selected by name: a test of a per-year model against a dimension (relationships) then belongs to the
+# per-year build (dbt's eager selection), which an --exclude of the reference nodes would drop from both.
+REFERENCE, PER_YEAR = map(
+    " ".join, split_nodes(json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8")))
+)
+
+
+@contextmanager
+def dbt_call(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """dbt runs in its own process with the warehouse path for this call only, its log in the run's log."""
+    with warehouse.free_for_subprocess(), duckdb_env(warehouse.duckdb_path), dbt_log_to_run(context) as log:
+        yield log
+    context.log.info(log.summary())
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, select=REFERENCE, name="reference_dbt_models"
+)
+def reference_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    """Seeds (reference data) and the dimensions built from them, built and tested (dbt build): one state
+    for every data year."""
+    # cautious: a test that also reads a per-year model (a relationship from the submissions to a dimension)
+    # runs with the per-year build, once that model exists
+    args = ["build", "--no-use-colors", "--indirect-selection", "cautious"]
+    with dbt_call(context, warehouse):
+        yield from dbt.cli(args, context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=translator,
+    select=PER_YEAR,
+    partitions_def=data_years,
+    name="warehouse_dbt_models",
+)
 def warehouse_dbt_models(
     context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: Warehouse
 ):
-    """Seeds, staging, intermediate and marts, built and tested (dbt build) for the run's data year."""
+    """Staging, intermediate and marts over the submissions, built and tested (dbt build) for the run's data year."""
     partition = context.partition_key if context.has_partition_key else None
     fingerprint = project_fingerprint(DBT_SOURCES)
     with warehouse.connect() as con:
@@ -121,9 +178,8 @@ def warehouse_dbt_models(
     if full:
         context.log.info("dbt build --full-refresh: every data year is rebuilt")
     args = ["build", "--no-use-colors", *dbt_vars(partition), *(["--full-refresh"] if full else [])]
-    with warehouse.free_for_subprocess(), duckdb_env(warehouse.duckdb_path), dbt_log_to_run(context) as log:
+    with dbt_call(context, warehouse):
         yield from dbt.cli(args, context=context).stream()
-    context.log.info(log.summary())
     with warehouse.connect() as con:
         con.execute(
             "insert into meta.dbt_builds values (?, ?, ?, ?, current_timestamp)",
