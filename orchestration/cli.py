@@ -136,12 +136,16 @@ def _print_report(edition) -> None:
     folder = settings.report_dir(edition.edition)
     if not (folder / "annual_report.html").exists():
         print(
-            f"report {edition.edition} ({edition.title}): not built — "
-            f"it compares data years {edition.data_year - 1} and {edition.data_year}; "
-            f"run `vocwh run --year {edition.data_year} --with-previous`"
+            f"report {edition.edition} ({edition.title}): not built — it needs data year {edition.data_year} "
+            "loaded and through its quality checks (see the warnings above)"
         )
         return
     print(f"report {edition.edition} ({edition.title}): {folder}")
+    if "no-previous-year" in (folder / "annual_report.html").read_text(encoding="utf-8"):
+        print(
+            f"  without comparisons: data year {edition.data_year - 1} not loaded (上年数据未采集); "
+            f"`vocwh run --year {edition.data_year} --with-previous` compares the two years"
+        )
     for name in ("annual_report.html", "annual_report.docx", "annual_report.pdf", "data_appendix.csv"):
         print(f"  {folder / name}")
 

@@ -97,12 +97,14 @@ def edition_asset(series: str) -> dg.AssetsDefinition:
             return
         with warehouse.connect() as con:
             missing = missing_years(con, edition)
-        if missing:
-            context.log.warning(
-                f"{edition.title} not built: data year(s) {', '.join(map(str, missing))} not loaded "
-                f"(run `vocwh run --year {edition.data_year} --with-previous`)"
-            )
+        if edition.data_year in missing:
+            context.log.warning(f"{edition.title} not built: data year {edition.data_year} not loaded")
             return
+        if missing:  # built without comparisons: every previous-year value and change says 上年数据未采集
+            context.log.warning(
+                f"{edition.title}: data year {edition.data_year - 1} not loaded, built without comparisons "
+                f"with it (run `vocwh run --year {edition.data_year} --with-previous` for them)"
+            )
         try:
             with warehouse.connect() as con:
                 built = build_edition(con, edition, settings.report_dir(edition.edition))
@@ -118,6 +120,11 @@ def edition_asset(series: str) -> dg.AssetsDefinition:
                 **{kind: dg.MetadataValue.path(str(path)) for kind, path in built.files.items()},
                 "numbers": len(numbers),
                 "facts": sum(n.source_kind == "事实" for n in numbers),
+                "compared_with": (
+                    f"{edition.data_year - 1} not loaded (上年数据未采集)"
+                    if built.rendered.prev_missing
+                    else str(edition.data_year - 1)
+                ),
             }
         )
 

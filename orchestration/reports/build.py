@@ -15,6 +15,7 @@ import duckdb
 
 from orchestration.reports.edition import Edition
 from orchestration.reports.render import Rendered, render_edition
+from orchestration.reports.sources import loaded_years
 from orchestration.workbook_text import safe_cell
 
 APPENDIX_COLUMNS = {
@@ -50,12 +51,11 @@ class Built:
 
 
 def missing_years(con: duckdb.DuckDBPyConnection, edition: Edition) -> list[int]:
-    """Data years the edition compares that no school's submission was loaded for: an edition reads its
-    year against the year before, so both must be loaded (registry counts alone exist for every year)."""
+    """Data years the edition compares that no school's submission was loaded for (registry counts alone
+    exist for every year). Without its own data year an edition is not built; without the year before it
+    is, and every previous-year value and change in it says 上年数据未采集."""
     years = (edition.data_year - 1, edition.data_year)
-    loaded = {
-        y for (y,) in con.execute("select distinct data_year from staging.stg_submissions where is_current").fetchall()
-    }
+    loaded = loaded_years(con)
     return [y for y in years if y not in loaded]
 
 

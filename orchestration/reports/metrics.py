@@ -9,7 +9,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from orchestration.reports.formatting import change_words
-from orchestration.reports.sources import Sources, clean
+from orchestration.reports.sources import NO_CHANGE, NO_PREV, Sources, clean
 
 
 class Metric:
@@ -47,6 +47,8 @@ class Metric:
         return self._s.metric_number(self.row, "prev_value", unit or "", decimals)
 
     def _words(self, measure: str, up: str, down: str, unit: str, decimals: int, suffix: str) -> Markup:
+        if self._s.prev_missing:  # a change against a year not loaded: 上年数据未采集
+            return self._s.not_collected(measure)
         verb, size = change_words(clean(self.row[measure]), up, down)
         if size is None:
             return self._s.trace.problem(f"{self.name}没有上一年度数据，不能写变化")
@@ -98,13 +100,28 @@ class Missing:
         return lambda *args, **kwargs: self._shown
 
 
+class NotCollected:
+    """A metric of the previous data year when that year is not loaded: not reported; whatever a
+    template prints of it says 上年数据未采集 (render.no_previous_year() words it)."""
+
+    unit = name = statement = ""
+    missing = 0
+    reported = False
+
+    def __getattr__(self, name):
+        shown = Markup(NO_CHANGE if name in ("delta", "pct", "pp") else NO_PREV)
+        return lambda *args, **kwargs: shown
+
+
 class Lookup:
     """m() and f() for one edition's templates."""
 
     def __init__(self, sources: Sources):
         self._s = sources
 
-    def m(self, code: str, group: str, at: int = 0) -> Metric | Missing:
+    def m(self, code: str, group: str, at: int = 0) -> Metric | Missing | NotCollected:
+        if at < 0 and self._s.prev_missing:
+            return NotCollected()
         row = self._s.metric_or_problem(code, group, at)
         return Missing(row) if isinstance(row, Markup) else Metric(row, self._s)
 

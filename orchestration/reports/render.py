@@ -5,6 +5,7 @@ data-quality appendix. Nothing here knows a chapter: the edition seeds and templ
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from orchestration.reports import numerals
 from orchestration.reports.charts import chart
 from orchestration.reports.edition import TEMPLATES, Chapter, Edition
 from orchestration.reports.metrics import Lookup
-from orchestration.reports.sources import Sources
+from orchestration.reports.sources import NO_CHANGE, NO_PREV, NOT_COLLECTED, Sources
 from orchestration.reports.tables import completeness, render_table
 from orchestration.reports.trace import Trace, Traced
 
@@ -34,6 +35,7 @@ class Rendered:
     html: str
     numbers: list[Traced]
     problems: list[str] = field(default_factory=list)  # unknown metrics/facts/tables, untraced numerals
+    prev_missing: bool = False  # the previous data year not loaded: no comparisons (上年数据未采集)
 
     @property
     def body(self) -> str:
@@ -64,21 +66,24 @@ class _Chapter:
         trace = self.sources.trace
         chapter_where = trace.where
         trace.where = f"{chapter_where} · {figure_id}"
-        labels, values = [], []
+        labels, values, uncollected = [], [], False
         for label, spec_text in spec.items:
             before = len(trace.numbers)
-            self.sources.number(spec_text, spec.unit, spec.decimals)  # traced: the figure's data are in the appendix
+            # traced: the figure's data are in the appendix
+            shown = self.sources.number(spec_text, spec.unit, spec.decimals)
             if len(trace.numbers) > before:  # a value, as printed: the bar and its label agree
                 labels.append(self.edition.words(label))
                 values.append(float(trace.numbers[-1].text.replace(",", "")))
+            uncollected = uncollected or shown in (NO_CHANGE, NO_PREV)
         trace.where = chapter_where
         caption = self.edition.words(spec.caption)
         if not values:
             return Markup('<p class="missing">{}：没有数据</p>').format(caption)
         title = caption.split(" ", 2)[-1] if caption.startswith(figure_id) else caption
         src = chart(spec.chart, title, labels, values, spec.unit, spec.decimals)
-        return Markup('<figure><img alt="{}" src="{}"><figcaption>{}（单位：{}）</figcaption></figure>\n').format(
-            figure_id, src, caption, spec.unit
+        note = f"；{NOT_COLLECTED}" if uncollected else ""
+        return Markup('<figure><img alt="{}" src="{}"><figcaption>{}（单位：{}{}）</figcaption></figure>\n').format(
+            figure_id, src, caption, spec.unit, note
         )
 
     def rest(self) -> Markup:
@@ -116,7 +121,7 @@ def render_edition(con: duckdb.DuckDBPyConnection, edition: Edition) -> Rendered
             )
         else:
             text = trace.problem(f"没有本章的正文模板 {name}")
-        text = Markup(text) + ctx.rest()
+        text = no_previous_year(Markup(text) + ctx.rest())
         # figures of the text that fewer schools reported than expected get their note at the chapter's end
         prose = [n for n in trace.numbers[start:] if n.where == trace.where]
         for note in completeness(sources, prose, "文中"):
@@ -127,11 +132,31 @@ def render_edition(con: duckdb.DuckDBPyConnection, edition: Edition) -> Rendered
         chapters=chapters,
         numbers=trace.numbers,
         quality=_quality(con, edition.data_year),
+        prev_missing=sources.prev_missing,
         generated_at=datetime.now().strftime("%Y-%m-%d %H:%M"),
     )
-    rendered = Rendered(edition, html, trace.numbers, list(trace.problems))
+    rendered = Rendered(edition, html, trace.numbers, list(trace.problems), sources.prev_missing)
     rendered.problems += [str(u) for u in numerals.untraced(rendered.body)]
     return rendered
+
+
+_MARK = f"[{NO_CHANGE}{NO_PREV}]"
+_SINCE = r"(?:较|比|与)\s*(?:上一?年度?|(?:19|20)\d{2}\s*[年届])(?:相比)?"  # 较上一年, 比上年, 比 2019 届
+_RUN = rf"{_MARK}(?:\s*(?:[，,、和]|以及)\s*(?:{_SINCE})?\s*{_MARK})*"  # 增加 248 人，增幅 3.2% / 分别…和…
+_CLAUSE = re.compile(rf"(?:[，,]\s*)?(?:分别)?{_SINCE}\s*(?:分别)?\s*{_RUN}|[，,]\s*(?:分别)?\s*{_RUN}")
+_REST = re.compile(_RUN)
+
+
+def no_previous_year(text: Markup) -> Markup:
+    """Words what the templates print of a previous year that is not loaded: a clause about the change
+    ('，较上一年增加 248 人，增幅 3.2%') becomes （上年数据未采集）; a change the sentence names as its
+    subject's ('与 2024 年相比，职业高中校减少 2 所') 的变化无法计算（上年数据未采集）; a value （上年数据未采集）."""
+    if NO_CHANGE not in text and NO_PREV not in text:
+        return text
+    said = f"（{NOT_COLLECTED}）"
+    out = _CLAUSE.sub(said, str(text))
+    out = _REST.sub(lambda m: ("" if NO_PREV in m.group() else "的变化无法计算") + said, out)
+    return Markup(out.replace(said + said, said))
 
 
 def _quality(con: duckdb.DuckDBPyConnection, year: int) -> dict:

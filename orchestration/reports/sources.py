@@ -26,6 +26,22 @@ SCHOOL = "marts.fct_school_indicator"
 FACTS = "marts.fct_report_facts"
 MEASURES = ("value", "prev_value", "change_abs", "change_pct", "change_pp")
 CHANGES = ("change_abs", "change_pct", "change_pp")
+NOT_COLLECTED = "上年数据未采集"
+# what a previous-year value or a change prints in prose when the previous data year is not loaded:
+# placeholders that render.no_previous_year() turns into wording that reads (a change, a value)
+NO_CHANGE, NO_PREV = "\ue000", "\ue001"
+
+
+def loaded_years(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Data years some school's submission was loaded for (registry counts alone exist for every year)."""
+    return {
+        int(y)
+        for (y,) in con.execute("select distinct data_year from staging.stg_submissions where is_current").fetchall()
+    }
+
+
+class NotCollectedCell(str):
+    """A table cell of the previous year, or of a change, when that year is not loaded: printed as —."""
 
 
 def clean(x):
@@ -56,8 +72,12 @@ def parse(text: str) -> Source:
 class Sources:
     """One read of the marts a report needs; lookups by source; every printed number traced."""
 
+    prev_missing = False  # the edition's previous data year not loaded (set from the warehouse)
+
     def __init__(self, con: duckdb.DuckDBPyConnection, data_year: int, trace: Trace):
         self.con, self.data_year, self.trace = con, data_year, trace
+        # the edition's previous data year not loaded: its values and changes print 上年数据未采集
+        self.prev_missing = data_year - 1 not in loaded_years(con)
         city = con.execute(f"select * from {CITY}").df()
         self.city = {(int(r["data_year"]), r["group_name"], r["indicator_code"]): r for r in city.to_dict("records")}
         schools = con.execute(
@@ -103,6 +123,8 @@ class Sources:
         if src.kind == "f":
             row = self.fact_or_problem(src.code)
             return row if isinstance(row, Markup) else self.fact_number(row, display_unit, decimals, table)
+        if self.prev_missing and src.offset < 0:
+            return self.not_collected("prev_value", table)
         row = self.metric_or_problem(src.code, src.group, src.offset)
         return (
             row
@@ -120,6 +142,8 @@ class Sources:
         magnitude: bool = False,
     ):
         value = clean(row[measure])
+        if self.prev_missing and (measure == "prev_value" or measure in CHANGES):  # not even registry counts
+            return self.not_collected(measure, table)
         unit = "%" if measure == "change_pct" else ("个百分点" if measure == "change_pp" else row["unit"])
         shown_unit = display_unit or (row["unit"] if measure not in ("change_pct", "change_pp") else unit)
         if value is None:
@@ -148,6 +172,13 @@ class Sources:
             reporting=f"{int(row['schools_reporting'])}/{int(row['schools_expected'])}",
             note=row["indicator_name"],
         )
+
+    def not_collected(self, measure: str, table: bool = False):
+        """What prints for a previous-year value or a change of a year not loaded: — in a table (with
+        the table's note), a placeholder in prose that render.no_previous_year() words."""
+        if table:
+            return NotCollectedCell("—")
+        return Markup(NO_CHANGE if measure in CHANGES else NO_PREV)
 
     def count(self, row: dict, column: str):
         """Schools reporting / expected for a figure, printed in the text about its completeness."""

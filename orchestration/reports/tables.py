@@ -16,7 +16,7 @@ import re
 from markupsafe import Markup
 
 from orchestration.reports.edition import Edition, Table
-from orchestration.reports.sources import CITY, Sources
+from orchestration.reports.sources import CITY, NOT_COLLECTED, NotCollectedCell, Sources
 
 NAME = re.compile(r"^[a-z_][a-z0-9_.]*$")
 DATASET_ROWS = "marts.fct_reference_dataset_rows"
@@ -29,6 +29,10 @@ def render_table(table: Table, edition: Edition, sources: Sources) -> Markup:
     header, body = (_grid if table.kind == "grid" else _rows)(table, edition, sources)
     notes = [Markup("注：") + note for note in completeness(sources, sources.trace.numbers[before:], "表中")]
     notes += [edition.words(table.note)] if table.note else []
+    if any(isinstance(c, NotCollectedCell) for _, cells in body for c in cells):
+        notes.append(
+            Markup("注：{}（{} 年），表中上年数值及增减以“—”表示。").format(NOT_COLLECTED, edition.data_year - 1)
+        )
     sources.trace.where = chapter
     html = Markup(
         '<p class="caption table-caption">{}</p>\n<table class="report" data-table="{}">\n<thead><tr>{}</tr></thead>\n'
