@@ -35,3 +35,18 @@ def test_every_column_recording_who_did_something_is_personal():
     assert {"filled_by", "explained_by", "granted_by", "entered_by"} <= who
     assert who <= personal_columns(), who - personal_columns()
     assert {"phone", "contact_name"} <= personal_columns()
+
+
+def test_every_seed_row_has_as_many_fields_as_its_header():
+    """A comma in an unquoted text field shifts the row: dbt refuses the whole seed at load time."""
+    import csv
+
+    seeds = Path(__file__).parents[1] / "seeds"
+    bad = []
+    for path in sorted(seeds.rglob("*.csv")):
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+        bad += [
+            f"{path.relative_to(seeds)}:{n}" for n, row in enumerate(rows[1:], 2) if row and len(row) != len(rows[0])
+        ]
+    assert not bad, bad
