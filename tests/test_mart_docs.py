@@ -179,13 +179,6 @@ def test_publication_puts_the_docs_site_beside_the_copy(tmp_path):
     assert (target.parent / "dbt_docs" / "index.html").read_text(encoding="utf-8") == "<html>docs</html>"
 
 
-# Marts another change is still reworking; the contract (and data types) come with that change.
-CONTRACT_PENDING = {
-    "mart_ch2_major_structure",  # contract added by the major-structure change
-    "mart_action_plan_targets",  # contract added by the major-structure change
-}
-
-
 def _model_nodes() -> dict[str, dict]:
     return {node["name"]: node for node in _manifest()["nodes"].values() if node["resource_type"] == "model"}
 
@@ -194,8 +187,6 @@ def test_every_model_column_has_a_description_and_a_data_type():
     """Each dbt model is its own asset in the catalogue, with its columns' names, types and descriptions."""
     problems = []
     for name, node in sorted(_model_nodes().items()):
-        if name in CONTRACT_PENDING:
-            continue
         if not node["columns"]:
             problems.append(f"{name} ({node['original_file_path']}): no columns listed in its yml")
         for column, col in node["columns"].items():
@@ -208,10 +199,5 @@ def test_every_model_column_has_a_description_and_a_data_type():
 
 def test_every_mart_has_an_enforced_contract():
     nodes = _mart_nodes()
-    assert CONTRACT_PENDING <= set(nodes), "a pending mart is gone: drop it from CONTRACT_PENDING"
-    missing = sorted(
-        name
-        for name, node in nodes.items()
-        if name not in CONTRACT_PENDING and not node["config"].get("contract", {}).get("enforced")
-    )
+    missing = sorted(name for name, node in nodes.items() if not node["config"].get("contract", {}).get("enforced"))
     assert not missing, f"marts without `contract: {{enforced: true}}` in their yml: {missing}"

@@ -402,6 +402,8 @@ def _read_csv(path: Path) -> Sheets:
             Finding("F001", display_name(path.name), row=1, found=found, expected="表头为 " + ",".join(CSV_COLUMNS))
         )
     sheets: Sheets = {}
+    keys = _list_sheet_keys()
+    records: dict[str, dict[str, dict[str, object]]] = {}
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
@@ -409,7 +411,24 @@ def _read_csv(path: Path) -> Sheets:
         sheet = sheet.strip()
         if sheet == INFO_SHEET:  # same shape as the workbook's 基本信息: label, value
             sheets.setdefault(sheet, []).append((line_no, [label, value]))
+        elif sheet in keys:  # a list sheet, one row per cell of a record: 指标 = its key (专业代码), 单位 = the column
+            record = records.setdefault(sheet, {}).setdefault(label.strip(), {"": line_no})
+            if unit.strip():
+                record[unit.strip()] = value
         else:
             target = sheets.setdefault(sheet, [(1, ["序号", "指标", "单位", "数值", "说明"])])
             target.append((line_no, ["", label, unit, value, note]))
+    for sheet, by_key in records.items():  # the list sheet as the workbook has it: a header row, a row per record
+        columns = list(dict.fromkeys(c for record in by_key.values() for c in record if c))
+        sheets[sheet] = [(1, [keys[sheet], *columns])] + [
+            (record[""], [key, *(record.get(c, "") for c in columns)]) for key, record in by_key.items()
+        ]
     return sheets
+
+
+def _list_sheet_keys() -> dict[str, str]:
+    """List sheet -> the label of its key column (专业设置 -> 专业代码), from seeds/list_sheet_columns.csv."""
+    from orchestration import catalogue
+
+    columns = catalogue.read_seed("list_sheet_columns")
+    return {r["sheet_name"]: r["column_label_zh"] for r in columns if r["type"] == "code"}

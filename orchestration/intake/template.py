@@ -298,6 +298,14 @@ def write_csv(path: Path, level: str, data_year: int, info: dict[str, object], v
         for trow in catalogue.template_rows(version, level):
             value = values.get(trow.code)
             out.writerow((trow.sheet, trow.label, trow.unit, "" if value is None else value))
+        # list sheets (专业设置): one row per cell of a record, 指标 = the record's key, 单位 = the column
+        for sheet, columns in catalogue.list_columns(version, level).items():
+            key = next(c["column_name"] for c in columns if c["type"] == "code")
+            for record in values.get(f"list:{sheet}", []):
+                for c in columns:
+                    if c["column_name"] not in (key, "row_no"):
+                        cell = record.get(c["column_name"])
+                        out.writerow((sheet, record[key], c["column_label_zh"], "" if cell is None else cell))
     return path
 
 

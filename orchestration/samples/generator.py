@@ -151,6 +151,46 @@ def _major_records(data_year: int, level: str, members, city: dict[str, int]) ->
     return records
 
 
+def _has_major_totals(data_year: int, level: str) -> bool:
+    return any(
+        int(r["data_year"]) == data_year and r["level"] == level for r in catalogue.read_seed("sample/major_totals")
+    )
+
+
+def _major_mix(data_year: int, level: str, indicator: str) -> dict[str, int]:
+    """major -> city value of `indicator` in the year nearest `data_year` that seeds/sample/major_totals.csv has
+    for the level (the major mix moves slowly; later years win ties)."""
+    seed = catalogue.read_seed("sample/major_totals")
+    rows = [r for r in seed if r["level"] == level and r["indicator_code"] == indicator]
+    years = sorted({int(r["data_year"]) for r in rows}, key=lambda y: (abs(y - data_year), -y))
+    return {r["major_code"]: int(r["value"]) for r in rows if years and int(r["data_year"]) == years[0]}
+
+
+def _school_major_records(
+    data_year: int, level: str, school_code: str, values: dict[str, object], columns
+) -> list[dict[str, object]]:
+    """A school's 专业设置 records that add up to its own totals: as many majors as its 开设专业总数 (at most one per
+    在校生), drawn by the city's major mix in an order stable across years, so a school keeps its majors."""
+    maps = {c["column_name"]: c["maps_to"] for c in columns if c["maps_to"]}
+    students, enrol = values.get(maps.get("students")), values.get(maps.get("enrol")) or 0
+    mix = _major_mix(data_year, level, maps.get("students", ""))
+    if not students or not mix or enrol > students:
+        return []
+    # weighted order without replacement (key u^(1/w)), per school, not per year
+    rng = _rng("majors", school_code)
+    order = sorted(mix, key=lambda m: -(rng.random() ** (1 / mix[m])) if mix[m] else 0)
+    offered = values.get("majors_offered") or 1
+    chosen = sorted(order[: max(1, min(int(offered), int(students), len(order)))])
+    weights = [mix[m] * _rng("major size", school_code, m).uniform(0.5, 1.5) for m in chosen]
+    split = [n + 1 for n in allocate(int(students) - len(chosen), weights)]  # every major has students
+    split_enrol = allocate(int(enrol), split, split)
+    names = catalogue.majors()
+    return [
+        {"major_code": m, "major_name": names[m]["major_name"], "enrol": e, "students": n}
+        for m, n, e in zip(chosen, split, split_enrol, strict=True)
+    ]
+
+
 def school_values(data_year: int) -> dict[str, dict[str, object]]:
     """code -> {indicator: value (None = left blank), 'list:<sheet>': records} for every school that
     submits that year."""
@@ -165,7 +205,9 @@ def school_values(data_year: int) -> dict[str, dict[str, object]]:
         codes = _order(list(dict.fromkeys(r.code for r in catalogue.template_rows(version, level))))
         school_level = [c for c in codes if catalogue.indicators()[c].aggregation == "none"]  # no city total to split
         codes = [c for c in codes if c not in school_level]
-        for sheet in catalogue.list_columns(version, level):
+        lists = catalogue.list_columns(version, level)
+        published_mix = _has_major_totals(data_year, level)
+        for sheet in lists if published_mix else ():
             # School totals follow from the school's majors, so the two sheets agree by construction.
             city = {c: totals[(data_year, level, c)][0] for c in ("students_secondary_ft", "enrol_secondary")}
             absent = _blank_schools(data_year, members, totals[(data_year, level, "students_secondary_ft")][1])
@@ -193,6 +235,14 @@ def school_values(data_year: int) -> dict[str, dict[str, object]]:
                 if total is None:
                     raise KeyError(f"seeds/sample/city_totals.csv has no {level} total for {code} in {data_year}")
                 _allocate_indicator(code, data_year, in_group, total, out, missing)
+        if not published_mix:
+            # No city totals by major for the year: each school's majors follow its own totals (allocated above,
+            # by school type where the report splits them), so the two sheets agree by construction.
+            for sheet, columns in lists.items():
+                for s in members:
+                    records = _school_major_records(data_year, level, s.code, out[s.code], columns)
+                    if records:
+                        out[s.code][f"list:{sheet}"] = records
         # Schools kept apart from the city figures submit too, where the totals name them (首钢工学院).
         apart = [
             s
@@ -292,8 +342,7 @@ def generate(out_dir: Path, years: list[int]) -> list[Path]:
                 continue  # the school did not submit that year
             school = catalogue.schools()[code]
             info = {"school_code": code, "school_name": school.name, "filled_by": "示例数据"}
-            has_lists = any(k.startswith("list:") for k in values)  # list sheets travel in workbooks only
-            if n % CSV_EVERY == CSV_EVERY - 1 and not has_lists:
+            if n % CSV_EVERY == CSV_EVERY - 1:
                 written.append(write_csv(out_dir / str(year) / f"{code}_{year}.csv", school.level, year, info, values))
             else:
                 written.append(

@@ -30,7 +30,7 @@ both_ as (
 )
 
 select
-    b.data_year,
+    cast(b.data_year as integer) as data_year,
     b.level,
     b.grouping,
     b.code,
@@ -40,10 +40,13 @@ select
         when b.code like '%W' then '(目录外)' || regexp_replace(m.major_name, '（\d{4} 目录外）', '')
         else m.major_name
     end as printed_name,
-    b.students,
-    b.enrol,
-    b.schools,
-    100.0 * b.students / sum(b.students) over (partition by b.data_year, b.level, b.grouping) as students_share,
-    100.0 * b.enrol / nullif(sum(b.enrol) over (partition by b.data_year, b.level, b.grouping), 0) as enrol_share
+    cast(b.students as bigint) as students,
+    cast(b.enrol as bigint) as enrol,
+    cast(b.schools as bigint) as schools,
+    cast(100.0 * b.students / nullif(sum(b.students) over (partition by b.data_year, b.level, b.grouping), 0) as double)
+        as students_share,
+    cast(100.0 * b.enrol / nullif(sum(b.enrol) over (partition by b.data_year, b.level, b.grouping), 0) as double)
+        as enrol_share
 from both_ as b
-left join {{ ref('dim_major') }} as m on m.major_code = b.code and m.level = b.level
+-- major and 大类 codes are unique over the catalogue's levels (dim_major.level is 中职 / 高职专科 / 职业本科)
+left join {{ ref('dim_major') }} as m on m.major_code = b.code
