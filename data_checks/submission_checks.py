@@ -16,6 +16,7 @@ import pandas as pd
 from orchestration import catalogue
 from orchestration.findings import Finding
 from orchestration.intake.parse import ParsedSubmission
+from orchestration.workbook_text import plain_number
 
 KEY = "file_name"
 LIST_KEY = [KEY, "sheet", "row_number", "row_key"]
@@ -49,6 +50,13 @@ def level_of(sub: ParsedSubmission) -> str | None:
 def indicators_of(level: str, data_year: int) -> list[catalogue.Indicator]:
     version = catalogue.template_version_for(data_year, level)
     return [r.indicator for r in catalogue.template_rows(version, level)] if version else []
+
+
+def required_codes_of(level: str, data_year: int) -> frozenset[str]:
+    """The indicators whose rows are compulsory in the level's template that year (template_rows.required);
+    a blank optional row is not reported, never a finding."""
+    version = catalogue.template_version_for(data_year, level)
+    return frozenset(r.code for r in catalogue.template_rows(version, level) if r.required) if version else frozenset()
 
 
 def submission_frame(subs: list[ParsedSubmission], codes: list[str]) -> pd.DataFrame:
@@ -169,7 +177,7 @@ class RequiredValue:
         return [
             e.ExpectColumnValuesToNotBeNull(column=i.code, meta={**meta, "indicator": i.code})
             for i in ctx.indicators
-            if i.required
+            if i.code in required_codes_of(ctx.level, ctx.data_year)
         ]
 
     def finding(self, rule: dict, meta: dict, row: dict, ctx: Context, unknown: set[str]) -> Finding | None:
@@ -259,9 +267,15 @@ class PartsAndWhole:
             sub.file_name,
             **_at(sub, code),
             indicator_code=code,
-            found=f"{_names(parts)} = {got[0]:g}，{_names(wholes)} = {got[1]:g}",
+            found=f"{_names(parts)} = {_num(got[0])}，{_names(wholes)} = {_num(got[1])}"
+            + ("" if op == "≤" else f"，相差 {_num(abs(got[1] - got[0]))}"),
             expected=f"{_names(parts)} {op} {_names(wholes)}",
         )
+
+
+def _num(x: float) -> str:
+    """12345 as 12345, an amount in 元 as 104,972,895 (never 1.04973e+08)."""
+    return f"{x:g}" if abs(x) < 1e6 else plain_number(x)
 
 
 class ListSum:

@@ -160,6 +160,7 @@ class TemplateRow:
     label: str
     unit: str
     order: int
+    required: bool = False  # compulsory in this template (template_rows.required), not the catalogue's flag
 
     @property
     def code(self) -> str:
@@ -172,7 +173,14 @@ def template_rows(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> tupl
     inds = indicators(seeds_dir)
     sheet_order = {r["sheet_name"]: int(r["sheet_order"]) for r in template_sheets(version, level, seeds_dir)}
     rows = [
-        TemplateRow(inds[r["indicator_code"]], r["sheet_name"], r["row_label"], r["unit"], int(r["row_order"]))
+        TemplateRow(
+            inds[r["indicator_code"]],
+            r["sheet_name"],
+            r["row_label"],
+            r["unit"],
+            int(r["row_order"]),
+            required=r["required"] == "true",
+        )
         for r in read_seed("template_rows", seeds_dir)
         if r["template_version"] == version and r["level"] == level
     ]

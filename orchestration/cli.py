@@ -219,6 +219,31 @@ def _execute(executor: str, year: int, instance, run_config: dict):
     )
 
 
+def _check_report(args) -> int:
+    from orchestration.report_check import check_report
+    from orchestration.report_check.reading import UnreadableReport
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"找不到文件 {path}", file=sys.stderr)
+        return 2
+    try:
+        result = check_report(path, args.year, args.school, Path(args.out) if args.out else None)
+    except (UnreadableReport, ValueError) as e:
+        print(e, file=sys.stderr)
+        return 2
+    print(f"{path.name}：{result.school_name} {args.year} 年。{result.warehouse_note}。")
+    for p in result.problems:
+        print(f"  {p.where}【{p.kind}】{p.label}：印为 {p.printed}，应为 {p.expected}。{p.reason}")
+    print(
+        f"问题 {len(result.problems)} 处；数字 {len(result.figures)} 个，未匹配到指标的 {len(result.unmatched)} 个"
+        "（见工作簿“数字”表）。"
+    )
+    for out in result.outputs:
+        print(out)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vocwh", description="北京职业教育质量年度报告数据仓库")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -258,6 +283,15 @@ def main(argv: list[str] | None = None) -> int:
         "--edition", required=True, help="the year on the cover (2020, 2023, 2025) or the edition code (000, 001, 003)"
     )
     e.set_defaults(func=_report)
+    c = sub.add_parser(
+        "check-report",
+        help="check a school's own report (or, without --school, a city report) against the warehouse and its own sums",
+    )
+    c.add_argument("--school", help="the school's code (seeds/schools.csv); without it the city marts are used")
+    c.add_argument("--year", type=int, required=True, help="the data year the report is about")
+    c.add_argument("--out", help="folder for the workbook and HTML page (default var/report_checks/<name>/)")
+    c.add_argument("file", help="the report: .txt, .docx or .pdf")
+    c.set_defaults(func=_check_report)
     u = sub.add_parser("ui", help="the Dagster UI (dagster dev) on this warehouse's Dagster home: every CLI run shows")
     u.add_argument("--host", default="127.0.0.1")
     u.add_argument("--port", type=int, default=3000)

@@ -515,12 +515,7 @@ def _check_required_rows(sub: ParsedSubmission, version: str, level: str, sheets
     present = {v["indicator_code"] for v in sub.values} | {f.indicator_code for f in sub.findings}
     unreadable = {f.sheet for f in sub.findings if f.rule_id == "S003"}  # no header: reported once, for the sheet
     for trow in catalogue.template_rows(version, level):
-        if (
-            trow.indicator.required
-            and trow.code not in present
-            and trow.sheet in sheets
-            and trow.sheet not in unreadable
-        ):
+        if trow.required and trow.code not in present and trow.sheet in sheets and trow.sheet not in unreadable:
             sub.findings.append(
                 Finding(
                     "R001",

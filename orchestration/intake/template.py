@@ -163,7 +163,7 @@ def _write_rows(ws, rows: tuple[catalogue.TemplateRow, ...], sheet_name: str, va
         if dv is not None:
             ws.add_data_validation(dv)
             dv.add(cell)
-        ws.cell(row=row, column=5, value=safe_cell(REQUIRED_HINT if ind.required else OPTIONAL_HINT))
+        ws.cell(row=row, column=5, value=safe_cell(REQUIRED_HINT if trow.required else OPTIONAL_HINT))
         note = ws.cell(row=row, column=6)
         note.fill = _INPUT
         note.protection = _UNLOCKED
@@ -251,7 +251,7 @@ def _write_guide(ws, items: tuple[dict[str, str], ...], version: str, level: str
         row += 1
         n += 1
         ind = trow.indicator
-        need = ("必填；" if ind.required else "未开展可留空；") + value_requirement(trow)
+        need = ("必填；" if trow.required else "未开展可留空；") + value_requirement(trow)
         for col, value in enumerate((n, trow.sheet, trow.label, trow.unit, need, ind.description), start=1):
             ws.cell(row=row, column=col, value=safe_cell(value)).alignment = _WRAP
     for sheet_name, columns in catalogue.list_columns(version, level).items():

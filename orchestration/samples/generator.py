@@ -260,13 +260,33 @@ def school_values(data_year: int) -> dict[str, dict[str, object]]:
         for s in registry:
             if s.level == level and any(v is not None for v in out[s.code].values()):  # schools that submit
                 out[s.code].update({code: _school_rate(code, s.code, data_year) for code in school_level})
+        for s in members:
+            _close_exhaustive_breakdowns(out[s.code])
     return {code: vals for code, vals in out.items() if vals}
 
 
 def _school_rate(code: str, school_code: str, data_year: int) -> float:
-    """A rate only schools report (e.g. 体质健康测试优良率): stable per school, moving a little by year."""
+    """A value only schools report (e.g. 体质健康测试优良率, 初次就业起薪): stable per school, moving a little
+    by year."""
+    if catalogue.indicators()[code].unit == "元/月":  # a monthly pay, whole hundreds of 元
+        base = _rng(code, school_code).uniform(4000, 6500)
+        return float(round((base + _rng(code, school_code, data_year).uniform(-200, 200)) / 100) * 100)
     base = _rng(code, school_code).uniform(55, 85)
     return round(base + _rng(code, school_code, data_year).uniform(-3, 3), 2)
+
+
+def _close_exhaustive_breakdowns(values: dict[str, object]) -> None:
+    """Where a rule says the parts add up to the whole (parts_equal_whole), the last part takes what the
+    others leave, so a sample school's breakdown is exact (the allocation keeps each part within its whole)."""
+    for r in rules().values():
+        if r["check_kind"] != "parts_equal_whole":
+            continue
+        parts, wholes = catalogue.split_list(r["part_codes"]), catalogue.split_list(r["whole_code"])
+        if not all(values.get(c) is not None for c in parts + wholes):
+            continue
+        rest = sum(values[w] for w in wholes) - sum(values[p] for p in parts[:-1])
+        if rest >= 0:
+            values[parts[-1]] = rest
 
 
 def _types(members) -> set[str]:

@@ -1,5 +1,6 @@
 -- Long fact of school × year × indicator: reported values plus derived sums (seeds/indicator_components.csv).
--- A derived sum exists only when every component that applies to the school's level is reported.
+-- A derived sum exists only when every component that applies to the school's level is reported, and
+-- never beside a value the school reports for the same indicator.
 with reported as (
     select data_year, school_code, indicator_code, value
     from {{ ref('stg_submission_values') }}
@@ -26,6 +27,12 @@ derived as (
         and r.school_code = sy.school_code
         and r.indicator_code = ac.component_code
     where {{ partition_years('sy.data_year') }}
+        -- a total the school reports itself (经费投入总额) is kept as reported; its parts are checked by rules
+        and not exists (
+            select 1 from reported as own
+            where own.data_year = sy.data_year and own.school_code = sy.school_code
+                and own.indicator_code = ac.indicator_code
+        )
     group by sy.data_year, sy.school_code, ac.indicator_code
     -- only schools that submitted this year get derived rows
     having count(r.indicator_code) > 0

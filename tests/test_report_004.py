@@ -1,0 +1,77 @@
+"""004's figures as a submission (北京市昌平职业学校, only the rows 004 fills): accepted, and the funding rules
+warn with the report's own gaps (200 万元 between 经费投入 and its parts, 36.96 万元 in 项目经费)."""
+
+import pytest
+
+from data_checks import registry
+from orchestration import catalogue
+from orchestration.intake.parse import parse_submission
+from tests.helpers import read_only
+from tests.report_004 import FIGURES, school_code, write_004
+
+
+def _findings(path, year):
+    sub = parse_submission(path, year)
+    return sub, [*sub.findings, *registry.check_batch([sub], year, {}).get(sub.file_name, [])]
+
+
+@pytest.mark.parametrize("data_year", [2019, 2020])
+def test_004_figures_are_accepted_in_the_zhongzhi_template(tmp_path, data_year):
+    # the 中职 template of 2025 (the version 2019/2020 would use): blank optional rows are not findings
+    path = write_004(tmp_path, data_year, as_year=2025)
+    sub, findings = _findings(path, 2025)
+    assert not [f for f in findings if f.severity == "error"], [(f.rule_id, f.found) for f in findings]
+    reported = {v["indicator_code"]: v["value"] for v in sub.values if v["value"] is not None}
+    assert reported == pytest.approx({k: float(v) for k, v in FIGURES[data_year].items()})
+
+
+def test_funding_rules_warn_with_the_reports_gaps(tmp_path):
+    _, findings = _findings(write_004(tmp_path, 2020, as_year=2025), 2025)
+    warned = {f.rule_id: f for f in findings if f.severity == "warning"}
+    assert "相差 2,000,000" in warned["X311"].found  # 10497.2895 − 10297.2895 万元
+    assert "相差 369600" in warned["X312"].found  # 2565.0143 − 2528.0543 万元
+    assert "X313" not in warned  # 237.7027 + 118.0875 = 355.7902
+
+
+def test_blank_compulsory_row_is_still_an_error(tmp_path):
+    from tests.report_004 import FIGURES as figures
+
+    saved = figures[2020].pop("fulltime_teachers")
+    try:
+        _, findings = _findings(write_004(tmp_path, 2020, as_year=2025), 2025)
+    finally:
+        figures[2020]["fulltime_teachers"] = saved
+    assert [f.indicator_code for f in findings if f.rule_id == "V002"] == ["fulltime_teachers"]
+
+
+def test_only_the_core_counts_are_compulsory_in_the_zhongzhi_templates():
+    for version in ("2022", "2025"):
+        required = {r.code for r in catalogue.template_rows(version, "中职") if r.required}
+        assert required <= {"enrol_secondary", "students_secondary_ft", "graduates", "fulltime_teachers"}
+        assert {"enrol_secondary", "students_secondary_ft", "graduates"} <= required
+
+
+@pytest.mark.e2e
+def test_004_two_years_through_the_pipeline(tmp_path, monkeypatch):
+    if catalogue.template_version_for(2019, "中职") is None or catalogue.template_version_for(2020, "中职") is None:
+        pytest.skip("no 中职 template for data years 2019/2020 in seeds/template_versions.csv")
+    from tests.pipeline import materialize_year
+
+    home = tmp_path / "home"
+    for year in (2019, 2020):
+        write_004(home / "landing" / str(year), year)
+    for year in (2019, 2020):
+        materialize_year(home, year, monkeypatch)
+    code = school_code()
+    with read_only(home / "warehouse.duckdb") as con:
+        status = con.execute("select data_year, status from raw.submissions where school_code = ?", [code]).fetchall()
+        values = dict(
+            con.execute(
+                "select data_year || ':' || indicator_code, value "
+                "from marts.fct_school_indicator where school_code = ?",
+                [code],
+            ).fetchall()
+        )
+    assert sorted(status) == [(2019, "accepted"), (2020, "accepted")], status
+    assert values["2020:enrol_secondary"] == 978 and values["2019:enrol_secondary"] == 612
+    assert values["2020:funding_input_total"] == 104_972_895
