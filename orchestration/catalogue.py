@@ -113,6 +113,16 @@ def template_version_for(data_year: int, level: str, seeds_dir: Path = SEEDS_DIR
     return None
 
 
+@cache
+def is_census(data_year: int, level: str, seeds_dir: Path = SEEDS_DIR) -> bool:
+    """True when the city collects `level` in `data_year` from every school; False for a voluntary
+    collection (a template schools may fill for a district report) and where no data are collected."""
+    return any(
+        int(r["data_year"]) == int(data_year) and r["level"] == level and r["collection"] == "census"
+        for r in read_seed("template_versions", seeds_dir)
+    )
+
+
 def collected_years(seeds_dir: Path = SEEDS_DIR) -> list[int]:
     return sorted({int(r["data_year"]) for r in read_seed("template_versions", seeds_dir)})
 

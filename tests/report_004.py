@@ -90,9 +90,9 @@ def school_code() -> str:
     return school.code
 
 
-def write_004(folder: Path, data_year: int, as_year: int | None = None) -> Path:
-    """The workbook of `data_year`'s figures, in the template of `as_year` (default: the same year)."""
-    year = as_year or data_year
+def write_004(folder: Path, data_year: int) -> Path:
+    """The workbook of `data_year`'s figures, in that year's 中职 template (a voluntary collection)."""
+    year = data_year
     code = school_code()
     folder.mkdir(parents=True, exist_ok=True)
     info = {"school_code": code, "school_name": SCHOOL_NAME, "filled_by": "测试", "phone": "010-00000000"}

@@ -199,7 +199,7 @@ def school_values(data_year: int) -> dict[str, dict[str, object]]:
     out: dict[str, dict[str, int | None]] = {s.code: {} for s in registry}
     for level in catalogue.LEVELS:
         version = catalogue.template_version_for(data_year, level)
-        if version is None:
+        if version is None or not catalogue.is_census(data_year, level):  # no school submits unasked
             continue
         members = [s for s in registry if s.level == level and s.in_city_scope(data_year)]
         codes = _order(list(dict.fromkeys(r.code for r in catalogue.template_rows(version, level))))

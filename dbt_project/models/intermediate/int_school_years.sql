@@ -1,8 +1,10 @@
 -- Every school in every data year it is active, whether its level is collected that year, and
 -- whether the city figures count it. The collected, in-scope schools are the expected reporters:
--- the denominator of every completeness figure.
+-- the denominator of every completeness figure. A voluntary collection (a template schools may fill
+-- for a district report, seeds/template_versions.csv) expects no school and makes no city figure.
 with templates as (
-    select distinct data_year, level, template_version from {{ ref('template_versions') }}
+    select distinct data_year, level, template_version, collection = 'census' as is_census
+    from {{ ref('template_versions') }}
 ),
 
 years as (
@@ -18,8 +20,8 @@ select
     s.district,
     s.ownership,
     t.template_version,
-    t.template_version is not null as is_collected,
-    t.template_version is not null
+    coalesce(t.is_census, false) as is_collected,
+    coalesce(t.is_census, false)
         and not exists (
             select 1 from {{ ref('city_scope_exclusions') }} as x
             where x.school_code = s.school_code and y.data_year between x.first_year and x.last_year
