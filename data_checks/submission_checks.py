@@ -94,10 +94,6 @@ def _gx():
     return gx.expectations
 
 
-def _names(codes: list[str]) -> str:
-    return " + ".join(catalogue.indicators()[c].name_zh for c in codes)
-
-
 def _at(sub: ParsedSubmission, code: str) -> dict:
     where = next((v for v in sub.values if v["indicator_code"] == code), None)
     return {"sheet": where["sheet"], "row": where["row_number"], "cell": where["cell"]} if where else {}
@@ -227,55 +223,76 @@ class ValueRange:
         )
 
 
+def tolerance(rule: dict) -> float:
+    """How far Σ parts may stray from the whole for rounding, in the unit of the whole (the rule's threshold
+    column; blank: none)."""
+    return float(rule["threshold"] or 0)
+
+
 class PartsAndWhole:
-    """Σ parts ≤ whole (part_le_whole: 其中 breakdowns) or Σ parts = whole (parts_equal_whole: exhaustive
-    breakdowns) within one submission; a rule whose indicators the level does not collect is skipped."""
+    """A breakdown within one submission: the rule row names the parts and the whole, its check_kind says
+    whether the parts make up the whole (parts_equal_whole: exhaustive, |Σ parts − whole| ≤ tolerance) or
+    are a 其中 of it (part_le_whole: Σ parts ≤ whole + tolerance), and its threshold is the tolerance for
+    rounding, in the unit of the whole. A rule whose parts or whole the level's template does not collect is
+    skipped; of a whole named as a sum (专科 + 本科 在校生), a term the template does not collect counts as none
+    (the 2020 template, before 职业本科). A submission that leaves a part or the whole blank is not compared
+    (V002 asks for the value)."""
 
     frame = "submission"
 
     def expectations(self, rule: dict, ctx: Context) -> list:
         parts, wholes = catalogue.split_list(rule["part_codes"]), catalogue.split_list(rule["whole_code"])
         df = ctx.frame
-        if not set(parts + wholes) <= set(df.columns):
+        wholes = [w for w in wholes if w in df.columns]  # a whole the template does not collect is none
+        if not set(parts) <= set(df.columns) or not wholes:
             return []
-        a, b = f"_whole_{rule['rule_id']}", f"_part_{rule['rule_id']}"
-        df[a] = df[wholes].sum(axis=1, min_count=len(wholes))
-        df[b] = df[parts].sum(axis=1, min_count=len(parts))
-        meta = {"rule_id": rule["rule_id"], "indicator": parts[0], "parts": parts, "wholes": wholes}
-        e = _gx()
-        if rule["check_kind"] == "part_le_whole":
-            return [
-                e.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A=a, column_B=b, or_equal=True, ignore_row_if="either_value_is_missing", meta=meta
-                )
-            ]
-        return [
-            e.ExpectColumnPairValuesToBeEqual(
-                column_A=a, column_B=b, ignore_row_if="either_value_is_missing", meta=meta
-            )
-        ]
+        rule_id, tol = rule["rule_id"], tolerance(rule)
+        whole = df[wholes].sum(axis=1, min_count=len(wholes))
+        part = df[parts].sum(axis=1, min_count=len(parts))
+        gap = f"_gap_{rule_id}"
+        df[gap] = (part - whole).round(6)  # Σ parts − whole; NaN where a value is blank (not compared)
+        meta = {"rule_id": rule_id, "indicator": parts[0], "parts": parts, "wholes": wholes}
+        low = None if rule["check_kind"] == "part_le_whole" else -tol
+        return [_gx().ExpectColumnValuesToBeBetween(column=gap, min_value=low, max_value=tol, meta=meta)]
 
     def finding(self, rule: dict, meta: dict, row: dict, ctx: Context, unknown: set[str]) -> Finding | None:
         sub, code = ctx.sub(row), meta["indicator"]
         if _already_reported(sub, code):
             return None
-        op = "≤" if rule["check_kind"] == "part_le_whole" else "="
-        parts, wholes = meta["parts"], meta["wholes"]
-        got = row.get(f"_part_{rule['rule_id']}"), row.get(f"_whole_{rule['rule_id']}")
+        found, expected = breakdown_wording(
+            rule, meta["parts"], meta["wholes"], dict(ctx.frame.set_index(KEY).loc[sub.file_name])
+        )
         return Finding(
-            rule["rule_id"],
-            sub.file_name,
-            **_at(sub, code),
-            indicator_code=code,
-            found=f"{_names(parts)} = {_num(got[0])}，{_names(wholes)} = {_num(got[1])}"
-            + ("" if op == "≤" else f"，相差 {_num(abs(got[1] - got[0]))}"),
-            expected=f"{_names(parts)} {op} {_names(wholes)}",
+            rule["rule_id"], sub.file_name, **_at(sub, code), indicator_code=code, found=found, expected=expected
         )
 
 
-def _num(x: float) -> str:
-    """12345 as 12345, an amount in 元 as 104,972,895 (never 1.04973e+08)."""
-    return f"{x:g}" if abs(x) < 1e6 else plain_number(x)
+def breakdown_wording(rule: dict, parts: list[str], wholes: list[str], values: dict) -> tuple[str, str]:
+    """(found, expected) of a broken breakdown, in the clerk's words: each part and the whole by name and
+    value, the sum of the parts, and the gap between them, in the unit of the whole."""
+    ind = catalogue.indicators()
+    unit = ind[wholes[0]].unit
+
+    def side(codes: list[str]) -> tuple[str, float]:
+        total = sum(float(values[c]) for c in codes)
+        terms = " + ".join(f"「{ind[c].name_zh}」{plain_number(float(values[c]))}" for c in codes)
+        return (f"{terms} = {plain_number(total)} {unit}" if len(codes) > 1 else f"{terms} {unit}"), total
+
+    (part_text, part_sum), (whole_text, whole_sum) = side(parts), side(wholes)
+    gap = round(part_sum - whole_sum, 6)
+    subject = "分项之和" if len(parts) > 1 else f"「{ind[parts[0]].name_zh}」"
+    whole_name = "、".join(f"「{ind[c].name_zh}」" for c in wholes) + ("之和" if len(wholes) > 1 else "")
+    found = (
+        f"{part_text}，{whole_text}，{subject}比{whole_name}{'多' if gap > 0 else '少'} {plain_number(abs(gap))} {unit}"
+    )
+    tol = tolerance(rule)
+    if rule["check_kind"] == "parts_equal_whole":
+        expected = f"{subject}等于{whole_name}"
+        expected += f"（因四舍五入最多相差 {plain_number(tol)} {unit}）" if tol else ""
+    else:
+        expected = f"{subject}不大于{whole_name}"
+        expected += f"（因四舍五入最多超出 {plain_number(tol)} {unit}）" if tol else ""
+    return found, expected
 
 
 class ListSum:

@@ -34,8 +34,9 @@ def unescaped(text: str) -> str:
 
 
 def plain_number(x: float) -> str:
-    """5000000 → 5,000,000 and 94.5 → 94.5: never scientific notation in a message for a school clerk."""
-    return f"{x:,.2f}".rstrip("0").rstrip(".")
+    """5000000 → 5,000,000 and 1422784.5 → 1,422,784.5: never scientific notation in a message for a school
+    clerk (up to four decimals: 万元 amounts)."""
+    return f"{x:,.4f}".rstrip("0").rstrip(".")
 
 
 def print_setup(ws, title_rows: str) -> None:

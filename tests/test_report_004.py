@@ -29,8 +29,8 @@ def test_004_figures_are_accepted_in_the_zhongzhi_template(tmp_path, data_year):
 def test_funding_rules_warn_with_the_reports_gaps(tmp_path):
     _, findings = _findings(write_004(tmp_path, 2020), 2020)
     warned = {f.rule_id: f for f in findings if f.severity == "warning"}
-    assert "相差 2,000,000" in warned["X311"].found  # 10497.2895 − 10297.2895 万元
-    assert "相差 369600" in warned["X312"].found  # 2565.0143 − 2528.0543 万元
+    assert "分项之和比「经费投入总额」少 2,000,000 元" in warned["X311"].found  # 10297.2895 of 10497.2895 万元
+    assert "少 369,600 元" in warned["X312"].found  # 2565.0143 − 2528.0543 万元: the parts fall short
     assert "X313" not in warned  # 237.7027 + 118.0875 = 355.7902
 
 

@@ -29,6 +29,7 @@ from openpyxl import Workbook, load_workbook
 from data_checks import registry
 from data_checks.mart_checks import check_mart
 from data_checks.plausibility import _value as yoy_value
+from data_checks.submission_checks import tolerance
 from orchestration import catalogue, submission_batch
 from orchestration.findings import rules
 from orchestration.intake import isolation
@@ -40,6 +41,7 @@ from orchestration.intake.explanations import load_explanations
 from orchestration.intake.parse import ParsedSubmission, parse_submission
 from orchestration.intake.template import write_workbook
 from orchestration.samples.generator import school_values
+from tests.helpers import parsed_submission as _submission
 
 ROOT = Path(__file__).resolve().parents[1]
 _clean = functools.cache(school_values)  # the clean sample values of a year (never mutated: see _break)
@@ -443,48 +445,6 @@ def _year_level(rule: dict) -> tuple[int, str]:
     raise AssertionError(f"{rule['rule_id']}: no template has {codes + list_cols}")
 
 
-def _submission(name: str, year: int, school: str, values: dict, level: str | None = None) -> ParsedSubmission:
-    """A parsed submission as parse_submission makes it, from a school's values (code -> number,
-    list:<sheet> -> records), placed where the template puts them."""
-    level = level or catalogue.schools()[school].level
-    version = catalogue.template_version_for(year, level)
-    out, row = [], {}
-    for t in catalogue.template_rows(version, level):
-        row[t.sheet] = row.get(t.sheet, 3) + 1
-        v = values.get(t.code)
-        out.append(
-            {
-                "indicator_code": t.code,
-                "value": None if v is None else float(v),
-                "sheet": t.sheet,
-                "row_number": row[t.sheet],
-                "cell": f"D{row[t.sheet]}",
-            }
-        )
-    list_rows = []
-    for sheet, cols in catalogue.list_columns(version, level).items():
-        for n, record in enumerate(values.get(f"list:{sheet}", []), start=4):
-            for c in cols:
-                if c["type"] in ("integer", "number") and c["column_name"] != "row_no":
-                    list_rows.append(
-                        {
-                            "sheet": sheet,
-                            "row_number": n,
-                            "row_key": record["major_code"],
-                            "column_name": c["column_name"],
-                            "value": float(record[c["column_name"]]),
-                            "cell": f"A{n}",
-                        }
-                    )
-    return ParsedSubmission(
-        path=Path(f"{name}.xlsx"),
-        file_hash=name,
-        info={"school_code": school, "data_year": str(year), "level": level, "template_version": version},
-        values=out,
-        list_rows=list_rows,
-    )
-
-
 def _school(clean: dict, level: str, usable, taken: set[str] = frozenset()) -> str:
     """A school of the level whose clean values are usable, one not taken if there is one."""
     fits = [c for c, v in sorted(clean.items()) if catalogue.schools()[c].level == level and usable(v)]
@@ -510,7 +470,8 @@ def _break(rule: dict, values: dict) -> tuple[dict, dict]:
     if rule["check_kind"] in ("part_le_whole", "parts_equal_whole"):
         for code in parts + wholes:
             values[code] = values.get(code) or 0
-        values[parts[0]] = sum(values[w] for w in wholes) + 1  # Σ parts > Σ wholes: neither ≤ nor =
+        # Σ parts above Σ wholes by more than the rule's tolerance: neither ≤ nor =
+        values[parts[0]] = sum(values[w] for w in wholes) + tolerance(rule) + 1
         return values, {"indicator_code": parts[0]}
     sheet = next(k for k in values if k.startswith("list:"))
     if rule["check_kind"] == "list_sum_equals":

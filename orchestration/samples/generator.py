@@ -91,12 +91,20 @@ def _order(codes: list[str]) -> list[str]:
     return done
 
 
+def _wholes_here(wholes: list[str], school_values: dict) -> list[str]:
+    """The terms of a whole the school's template has (its values so far hold only the template's codes,
+    wholes before parts); a term the template does not collect counts as none, as the intake counts it."""
+    return [w for w in wholes if w in school_values]
+
+
 def _caps(code: str, school_values: dict[str, float]) -> float:
+    """The most a part can be: its whole less the parts of the same breakdown placed before it, so Σ parts stays
+    within the whole at every school (and fills it exactly where the city totals of the parts add up to it)."""
     cap = math.inf
     for parts, wholes in _part_rules():
-        if code in parts and all(w in school_values for w in wholes):
+        if code in parts and (here := _wholes_here(wholes, school_values)):
             before = parts[: parts.index(code)]
-            cap = min(cap, sum(school_values[w] or 0 for w in wholes) - sum(school_values.get(p) or 0 for p in before))
+            cap = min(cap, sum(school_values[w] or 0 for w in here) - sum(school_values.get(p) or 0 for p in before))
     return cap
 
 
@@ -316,12 +324,7 @@ def _allocate_indicator(code: str, data_year: int, schools, total: int, out, mis
     weights, caps = [], []
     for s in eligible:
         # a part is sized by its whole, where the school's template has the whole
-        parent = [
-            w
-            for parts, wholes in _part_rules()
-            if code in parts and all(x in out[s.code] for x in wholes)
-            for w in wholes
-        ]
+        parent = [w for parts, wholes in _part_rules() if code in parts for w in _wholes_here(wholes, out[s.code])]
         base = sum(out[s.code][w] or 0 for w in parent) if parent else school_size(s.code)
         # a school's profile is stable (second factor); years move it a little (first factor)
         weights.append(base * _rng(code, s.code, data_year).uniform(0.9, 1.1) * _rng(code, s.code).uniform(0.7, 1.3))
