@@ -1,6 +1,6 @@
 """The analysts' copy: what docs/analysts.md promises holds for the published copy of the sample warehouse.
 
-- Every SQL block under "Ten questions" runs read-only against the published copy and returns the
+- Every SQL block under "Eleven questions" runs read-only against the published copy and returns the
   table written under it (values as `cell` prints them).
 - The copy holds the marts, the chosen reference seeds and the publication record only: no raw,
   staging, intermediate or meta schema, and no column that names a person.
@@ -40,8 +40,8 @@ def questions() -> list[tuple[str, str, list[str], list[list[str]]]]:
     return found
 
 
-def test_the_doc_has_ten_questions_each_with_its_result():
-    assert [q[0] for q in questions()] == [str(n) for n in range(1, 11)]
+def test_the_doc_has_eleven_questions_each_with_its_result():
+    assert [q[0] for q in questions()] == [str(n) for n in range(1, 12)]
 
 
 @pytest.mark.parametrize("question", questions(), ids=lambda q: f"q{q[0]}")

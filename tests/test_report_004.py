@@ -1,6 +1,8 @@
 """004's figures as a submission (北京市昌平职业学校, only the rows 004 fills): accepted, and the funding rules
 warn with the report's own gaps (200 万元 between 经费投入 and its parts, 36.96 万元 in 项目经费)."""
 
+from pathlib import Path
+
 import pytest
 
 from data_checks import registry
@@ -74,3 +76,32 @@ def test_004_two_years_through_the_pipeline(tmp_path, monkeypatch):
     assert sorted(status) == [(2019, "accepted"), (2020, "accepted")], status
     assert values["2020:enrol_secondary"] == 978 and values["2019:enrol_secondary"] == 612
     assert values["2020:funding_input_total"] == 104_972_895
+
+    # the school mart: the changes computed from the two years' figures (004's right ones; its wrong change
+    # columns are what check-report lists)
+    with read_only(home / "warehouse.duckdb") as con:
+        mart = {
+            code_: (value, prev, abs_, pct, pp)
+            for code_, value, prev, abs_, pct, pp in con.execute(
+                "select indicator_code, value, prev_value, change_abs, change_pct, change_pp "
+                "from marts.mart_school_indicator_year where school_code = ? and data_year = 2020",
+                [code],
+            ).fetchall()
+        }
+    value, prev, change, pct, pp = mart["enrol_secondary"]
+    assert (value, prev, change, round(pct, 2), pp) == (978, 612, 366, 59.80, None)
+    value, prev, change, pct, pp = mart["dual_qualified_share"]
+    assert (round(value, 1), round(prev, 1), round(pp, 1), pct) == (71.5, 83.7, -12.2, None)
+    value, prev, change, pct, pp = mart["paper_books_per_student_secondary"]
+    assert (round(value, 2), round(prev, 2), round(change, 2), round(pct, 2)) == (56.47, 54.37, 2.10, 3.86)
+
+    # 004 checked against this submission: its wrong change columns, and its figures that agree are matched
+    from orchestration.report_check.check import check_report
+
+    report = Path(__file__).parent / "expected" / "reports" / "004_f3bde97ff30458f4.txt"
+    result = check_report(report, 2020, code, db=home / "warehouse.duckdb", write=False)
+    assert "已与数据仓库" in result.warehouse_note
+    wrong = {(p.no, p.printed) for p in result.problems}
+    assert {(55, "8.95"), (55, "19.7%"), (70, "0.39%"), (135, "0.6%")} <= wrong, sorted(wrong)
+    agreed = {f.indicator_code for f in result.figures if f.status == "一致"}
+    assert {"enrol_secondary", "graduates"} <= agreed, agreed

@@ -33,6 +33,10 @@ def test_group_names_follow_dbt_folders():
         group_for({"resource_type": "model", "fqn": ["vocwh", "marts", "ch1_overview", "mart_ch1_indicators"]})
         == "marts_ch1_overview"
     )
+    assert (
+        group_for({"resource_type": "model", "fqn": ["vocwh", "marts", "schools", "mart_school_indicator_year"]})
+        == "marts_schools"
+    )
     assert group_for({"resource_type": "seed", "fqn": ["vocwh", "schools"]}) == "reference"
     assert dbt_vars("2025") == ["--vars", '{"data_year": 2025}']
     assert dbt_vars(None) == []

@@ -11,7 +11,14 @@ from orchestration.defs.resources import Warehouse
 from orchestration.publish import publish
 
 # Marts analysts read that no report step depends on (the published copy holds every mart).
-ANALYST_MARTS = ("dim_school", "dim_indicator", "dim_major", "fct_school_indicator", "mart_school_reporting")
+ANALYST_MARTS = (
+    "dim_school",
+    "dim_indicator",
+    "dim_major",
+    "fct_school_indicator",
+    "mart_school_reporting",
+    "mart_school_indicator_year",
+)
 
 
 @dg.asset(

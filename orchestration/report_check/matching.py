@@ -78,7 +78,8 @@ def load_values(db: Path, year: int, school: str | None) -> WarehouseValues:
     try:
         if school:
             rows = con.execute(
-                "select indicator_code, data_year, school_code, value, unit from marts.fct_school_indicator "
+                # the school's submitted figures and its own rates, per-student values and ratios
+                "select indicator_code, data_year, school_code, value, unit from marts.mart_school_indicator_year "
                 "where school_code = ? and data_year in (?, ?) and value is not null",
                 [school, *years],
             ).fetchall()
