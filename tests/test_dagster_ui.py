@@ -274,9 +274,9 @@ def test_ui_backfills_the_data_years_in_order_and_shows_runs_materializations_an
     assert by_year["2024"]["endTime"] <= by_year["2025"]["startTime"], runs
     run_id = by_year[YEAR]["runId"]
 
-    # the job's page lists runs by job name and code location label: the UI's runs carry the label the CLI
-    # gives its own runs (orchestration/dagster_instance.py), so both show there
-    assert {tags_of(r)[".dagster/repository"] for r in runs} == set(REPOSITORY_LABEL.values())
+    # the job's page lists runs by job name and code location label (a hidden tag the API filters on but does
+    # not return): the UI's runs carry the label the CLI gives its own runs (orchestration/dagster_instance.py),
+    # so both show there
     [(label, value)] = REPOSITORY_LABEL.items()
     job_page = {"pipelineName": JOB, "tags": [{"key": label, "value": value}]}
     listed = {r["runId"]: r for r in webserver.graphql(JOB_RUNS, {"filter": job_page})["runsOrError"]["results"]}

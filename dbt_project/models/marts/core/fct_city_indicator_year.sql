@@ -30,12 +30,7 @@ select
     cur.denominator,
     prev.value as prev_value,
     cur.change_semantics,
-    case when cur.change_semantics in ('difference_and_percent', 'ratio') then cur.value - prev.value end as change_abs,
-    case
-        when cur.change_semantics = 'difference_and_percent' and prev.value <> 0
-            then 100.0 * (cur.value - prev.value) / prev.value
-    end as change_pct,
-    case when cur.change_semantics = 'percentage_points' then cur.value - prev.value end as change_pp,
+    {{ change_columns('cur.change_semantics', 'cur.value', 'prev.value') }},
     cur.schools_reporting,
     cur.schools_expected,
     cast(cur.schools_reporting as double) / nullif(cur.schools_expected, 0) as completeness,

@@ -97,12 +97,7 @@ select
     r.change_semantics,
     r.value,
     prev.value as prev_value,
-    case when r.change_semantics in ('difference_and_percent', 'ratio') then r.value - prev.value end as change_abs,
-    case
-        when r.change_semantics = 'difference_and_percent' and prev.value <> 0
-            then 100.0 * (r.value - prev.value) / prev.value
-    end as change_pct,
-    case when r.change_semantics = 'percentage_points' then r.value - prev.value end as change_pp,
+    {{ change_columns('r.change_semantics', 'r.value', 'prev.value') }},
     case when r.is_ranked then r.level_rank end as level_rank,
     case when r.is_ranked then r.level_percentile end as level_percentile,
     case when r.is_ranked then r.level_count end as schools_ranked,
