@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 
@@ -169,3 +170,56 @@ def test_cli_writes_workbook_and_page(tmp_path, capsys, monkeypatch):
     assert len(list((tmp_path / "report_checks").glob("*/*_核对.*"))) == 2
     assert main(["check-report", "--school", "NOPE", "--year", "2020", str(path)]) == 2
     assert main(["check-report", "--year", "2020", str(tmp_path / "x.rtf")]) == 2
+
+
+def _city_warehouse(path: Path, figures, facts) -> Path:
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.fct_city_indicator_year (data_year int, group_name varchar, indicator_code varchar,"
+        " value double, unit varchar)"
+    )
+    con.executemany("insert into marts.fct_city_indicator_year values (?, ?, ?, ?, ?)", figures)
+    con.execute("create table marts.fct_report_facts (data_year int, fact_code varchar, value double, unit varchar)")
+    con.executemany("insert into marts.fct_report_facts values (?, ?, ?, ?)", facts)
+    con.close()
+    return path
+
+
+def test_a_city_report_is_compared_with_the_city_figures_and_facts(tmp_path):
+    db = _city_warehouse(
+        tmp_path / "city.duckdb",
+        [
+            (2025, "职业院校合计", "fulltime_teachers", 9797, "人"),
+            (2025, "中职", "fulltime_teachers", 4804, "人"),
+            (2025, "职业院校合计", "virtual_sim_training_bases", 66, "个"),
+            (2025, "中职", "students_secondary_ft", 42587, "人"),
+        ],
+        [(2025, "ch2_comprehensive_hs_students", 2573, "人")],
+    )
+    path = tmp_path / "city.txt"
+    path.write_text(
+        "2025年，全市职业院校专任教师 9779 人。\n"  # misprint of 9797
+        "中职学校专任教师 4804 人。\n"
+        "鼓励中职学校开设综合高中班，2025年在校生达到2573人。\n"  # a programme's figure: the facts register
+        "建成国家示范性虚拟仿真实训基地13个。\n",  # only ends with an indicator's name: a part, not compared
+        encoding="utf-8",
+    )
+    result = check_report(path, 2025, None, db=db, write=False)
+    assert [(p.no, p.kind, p.printed) for p in result.problems] == [(1, "与全市数据不符", "9779 人")]
+    status = {f.printed: f.status for f in result.figures}
+    assert status["4804 人"] == "一致"
+    assert status["2573人"].startswith("未匹配") and status["13个"].startswith("未匹配")
+
+
+@pytest.mark.e2e
+def test_the_warehouses_own_city_report_lists_nothing(built_warehouse):
+    """The 2025 edition, written from the marts, read back as its Word file: every figure that names a city
+    indicator agrees with it."""
+    from orchestration import settings
+
+    path = settings.report_dir("2025") / "annual_report.docx"
+    result = check_report(path, 2025, None, db=settings.duckdb_path(), write=False)
+    assert "已与数据仓库" in result.warehouse_note
+    assert result.problems == [], [(p.where, p.kind, p.label, p.printed, p.expected) for p in result.problems]
+    assert sum(f.status == "一致" for f in result.figures) >= 50

@@ -25,7 +25,7 @@ class CheckResult:
 
     @property
     def unmatched(self) -> list[Figure]:
-        return [f for f in self.figures if f.status == "未匹配"]
+        return [f for f in self.figures if f.status.startswith("未匹配")]
 
 
 def table_figures(lines: list[Line]) -> list[Figure]:
