@@ -129,7 +129,17 @@ def _run(args) -> int:
     for edition in editions():
         if edition.data_year in years:
             _print_report(edition)
+    _print_school_reports(args.year)
     return 0
+
+
+def _print_school_reports(year: int) -> None:
+    folder = settings.school_report_dir(year)
+    count = len(list(folder.glob("*.html"))) if folder.is_dir() else 0
+    if count:
+        print(f"school reports {year}: {folder} ({count} schools; HTML, Word, PDF)")
+    else:
+        print(f"school reports {year}: not built")
 
 
 def _print_report(edition) -> None:

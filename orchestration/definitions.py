@@ -13,6 +13,7 @@ defs = dg.Definitions(
         dbt.warehouse_dbt_models,
         feedback.school_feedback,
         *reports.edition_assets(),
+        reports.school_reports,
         publish.published_warehouse,
     ],
     asset_checks=[intake.no_quarantined_submissions, feedback.warnings_resolved, *reports.chapter_gates],

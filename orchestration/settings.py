@@ -34,6 +34,11 @@ def report_dir(edition: str) -> Path:
     return home() / "reports" / str(edition)
 
 
+def school_report_dir(data_year: int | str) -> Path:
+    """The school data reports of a data year (one HTML, Word and PDF file per school)."""
+    return home() / "reports" / str(data_year) / "schools"
+
+
 def feedback_dir(data_year: int | str) -> Path:
     """Per-school feedback workbooks of a data year (all problems of a school's latest file)."""
     return home() / "feedback" / str(data_year)

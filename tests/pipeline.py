@@ -14,7 +14,11 @@ def materialize_year(home: Path, year: int, monkeypatch) -> dg.ExecuteInProcessR
     monkeypatch.setenv("VOCWH_HOME", str(home))
     monkeypatch.setenv("VOCWH_DUCKDB_PATH", str(home / "warehouse.duckdb"))  # read by dbt's profile
     assets = [a for a in defs.assets] + list(defs.asset_checks)
-    return dg.materialize(assets, partition_key=str(year), resources=default_resources(), raise_on_error=False)
+    # scenarios read the warehouse and the edition; a PDF per school would cost minutes (tests/conftest.py)
+    config = {"ops": {"reports__school_reports": {"config": {"pdf": False}}}}
+    return dg.materialize(
+        assets, partition_key=str(year), resources=default_resources(), raise_on_error=False, run_config=config
+    )
 
 
 def copy_built_home(built: Path, home: Path) -> Path:

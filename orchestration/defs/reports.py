@@ -135,3 +135,64 @@ def edition_assets() -> list[dg.AssetsDefinition]:
     from orchestration.reports.edition import series
 
     return [edition_asset(name) for name in series()]
+
+
+SCHOOL_MART = dg.AssetKey(["marts", "mart_school_indicator_year"])
+SCHOOL_REPORTING = dg.AssetKey(["marts", "mart_school_reporting"])
+FINDINGS = dg.AssetKey(["marts", "fct_submission_findings"])
+
+
+class SchoolReportsConfig(dg.Config):
+    pdf: bool = True  # PDF beside HTML and Word (about a second per school per core); off: HTML and Word only
+
+
+@dg.asset(
+    key=["reports", "school_reports"],
+    # behind the feedback asset's blocking warnings_resolved check, as the editions are
+    deps=[
+        SCHOOL_MART,
+        SCHOOL_REPORTING,
+        FINDINGS,
+        dg.AssetKey(["marts", "dim_indicator"]),
+        dg.AssetKey(["feedback", "school_feedback"]),
+    ],
+    partitions_def=data_years,
+    group_name="reports",
+    kinds={"html", "docx", "pdf"},
+    description="One data report per school that submitted in the data year (var/reports/<year>/schools/"
+    "<code>_<name>_<year>.html/.docx/.pdf): its figures by chapter with the previous year, the change in the "
+    "indicator's unit, its level's city value and its rank; the indicators its template asked for that it left "
+    "blank; the warnings it must still explain and those it explained. Written together, then swapped in.",
+)
+def school_reports(
+    context: dg.AssetExecutionContext, config: SchoolReportsConfig, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    from pathlib import Path
+
+    from orchestration import locking
+    from orchestration.reports.school_report import load_year, write_school_reports
+
+    year = int(context.partition_key)
+    with warehouse.connect() as con:
+        data = load_year(con, year)
+    # rendered outside the writer lock; the folder swapped under it (the edition of the year swaps var/reports/<year>/)
+    written = write_school_reports(
+        data, settings.school_report_dir(year), pdf=config.pdf, swap=locking.exclusive(Path(warehouse.duckdb_path))
+    )
+    for problem in written.problems:
+        context.log.warning(problem)
+    n = len(written.files)
+    context.log.info(
+        f"school reports {year}: {n} schools in {written.folder} — render {written.seconds['html']:.1f} s, "
+        f"Word {written.seconds['docx']:.1f} s, PDF {written.seconds['pdf']:.1f} s"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "folder": dg.MetadataValue.path(str(written.folder)),
+            "schools": n,
+            "render_seconds": round(written.seconds["html"], 2),
+            "word_seconds": round(written.seconds["docx"], 2),
+            "pdf_seconds": round(written.seconds["pdf"], 2),
+            "untraced_numbers": len(written.problems),
+        }
+    )

@@ -34,6 +34,9 @@ APPENDIX_COLUMNS = {
 }
 
 
+KEPT = "schools"  # var/reports/<year>/schools/ (school_report.py): not the edition's, kept when it is rebuilt
+
+
 class EditionCheckFailed(Exception):
     """The rendered text holds numbers no mart row or fact backs, or names what does not exist."""
 
@@ -74,6 +77,8 @@ def build_edition(con: duckdb.DuckDBPyConnection, edition: Edition, out_dir: Pat
         html_to_docx(rendered.html, work / "annual_report.docx")
         html_to_pdf(for_print(rendered.html), work / "annual_report.pdf")
         write_appendix(rendered, work / "data_appendix.csv")
+        if (out_dir / KEPT).is_dir():  # the school reports of the same year live beside the edition's files
+            (out_dir / KEPT).rename(work / KEPT)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         work.rename(out_dir)
