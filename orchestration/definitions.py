@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.defs import automation, dbt, feedback, intake, progress, publish, reports, resources
+from orchestration.defs.district_reports import district_reports
 
 defs = dg.Definitions(
     assets=[
@@ -14,6 +15,7 @@ defs = dg.Definitions(
         feedback.school_feedback,
         *reports.edition_assets(),
         reports.school_reports,
+        district_reports,
         publish.published_warehouse,
     ],
     asset_checks=[intake.no_quarantined_submissions, feedback.warnings_resolved, *reports.chapter_gates],

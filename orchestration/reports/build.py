@@ -8,6 +8,7 @@ import csv
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,21 +70,16 @@ def build_edition(con: duckdb.DuckDBPyConnection, edition: Edition, out_dir: Pat
     rendered = render_edition(con, edition)
     if rendered.problems:
         raise EditionCheckFailed(edition, rendered.problems)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    # written side by side in a fresh folder, then swapped in: readers never see a mix of two builds
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+
+    def write(work: Path) -> None:
         (work / "annual_report.html").write_text(rendered.html, encoding="utf-8")
         html_to_docx(rendered.html, work / "annual_report.docx")
         html_to_pdf(for_print(rendered.html), work / "annual_report.pdf")
         write_appendix(rendered, work / "data_appendix.csv")
         if (out_dir / KEPT).is_dir():  # the school reports of the same year live beside the edition's files
             (out_dir / KEPT).rename(work / KEPT)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        work.rename(out_dir)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+
+    swap_in(out_dir, write)
     names = {
         "html": "annual_report.html",
         "docx": "annual_report.docx",
@@ -91,6 +87,20 @@ def build_edition(con: duckdb.DuckDBPyConnection, edition: Edition, out_dir: Pat
         "csv": "data_appendix.csv",
     }
     return Built(rendered, {k: out_dir / v for k, v in names.items()})
+
+
+def swap_in(out_dir: Path, write: Callable[[Path], None]) -> None:
+    """`write` fills a fresh folder beside out_dir, which then replaces out_dir: readers never see a mix of two
+    builds, and a failed build leaves the previous one in place."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        write(work)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        work.rename(out_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 SOURCES = re.compile(r'<section class="sources">.*?</section>', re.S)

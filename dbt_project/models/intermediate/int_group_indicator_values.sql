@@ -1,20 +1,29 @@
--- City aggregates per data year, group and indicator, for the schools in the city report's scope.
--- Groups: 职业院校合计 (city), 高职 / 中职 (level), each school type, and 公办 / 民办 within a level.
+-- Aggregates per data year, group and indicator. City groups, for the schools in the city report's scope:
+-- 职业院校合计 (city), 高职 / 中职 (level), each school type, and 公办 / 民办 within a level. District groups
+-- (group_kind 'district', group_name the 区, group_level the level), for the district's schools of a level
+-- (in_district_scope: voluntary collections too). The city marts read the city kinds only.
 -- Sums add up; rates are 100 × Σnumerator / Σdenominator over schools reporting both, never a mean of
 -- school rates; per-student values and ratios are Σnumerator / Σdenominator. Every row carries its
 -- completeness: schools reporting / schools expected (schools of a level that collects the indicator).
 with school_years as (
-    select * from {{ ref('int_school_years') }} where in_city_scope and {{ partition_years() }}
+    select * from {{ ref('int_school_years') }} where {{ partition_years() }}
+),
+
+city_school_years as (
+    select * from school_years where in_city_scope
 ),
 
 memberships as (
-    select data_year, school_code, level, '职业院校合计' as group_name, 'city' as group_kind, cast(null as varchar) as group_level from school_years
+    select data_year, school_code, level, '职业院校合计' as group_name, 'city' as group_kind, cast(null as varchar) as group_level from city_school_years
     union all
-    select data_year, school_code, level, level as group_name, 'level' as group_kind, level as group_level from school_years
+    select data_year, school_code, level, level as group_name, 'level' as group_kind, level as group_level from city_school_years
     union all
-    select data_year, school_code, level, school_type as group_name, 'school_type' as group_kind, level as group_level from school_years
+    select data_year, school_code, level, school_type as group_name, 'school_type' as group_kind, level as group_level from city_school_years
     union all
-    select data_year, school_code, level, level || ownership as group_name, 'ownership' as group_kind, level as group_level from school_years
+    select data_year, school_code, level, level || ownership as group_name, 'ownership' as group_kind, level as group_level from city_school_years
+    union all
+    select data_year, school_code, level, district as group_name, 'district' as group_kind, level as group_level from school_years
+    where in_district_scope
 ),
 
 expected as (

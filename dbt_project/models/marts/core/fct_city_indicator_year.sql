@@ -8,6 +8,8 @@ with groups as (
         i.table_row, i.change_semantics
     from {{ ref('int_group_indicator_values') }} as g
     inner join {{ ref('dim_indicator') }} as i on i.indicator_code = g.indicator_code
+    -- the city groups; district groups are marts.mart_district_indicator_year
+    where g.group_kind in ('city', 'level', 'school_type', 'ownership')
 )
 
 select
