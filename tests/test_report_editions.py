@@ -74,7 +74,8 @@ def layout(tmp_path, monkeypatch):
     )
     templates = tmp_path / "templates"
     (templates / "editions" / name).mkdir(parents=True)
-    shutil.copy(edition_module.TEMPLATES / "edition_page.html.j2", templates)
+    for page in edition_module.TEMPLATES.glob("*.j2"):  # the page and the styles it includes
+        shutil.copy(page, templates)
     monkeypatch.setattr(edition_module, "SEEDS_DIR", seeds)
     monkeypatch.setattr(render, "TEMPLATES", templates)
     ed = Edition(
