@@ -304,7 +304,9 @@ def write_school_reports(data: YearData, out_dir: Path, pdf: bool = True, swap=N
     from orchestration.reports.word import html_to_docx
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    # written beside the year's folder, not in it: the year's edition, built meanwhile in another step,
+    # replaces that folder whole (it carries schools/ over, under the writer lock this swap holds too)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.parent.name}-{out_dir.name}-", dir=out_dir.parent.parent))
     seconds = {"html": 0.0, "docx": 0.0, "pdf": 0.0}
     files: dict[str, dict[str, Path]] = {}
     problems: list[str] = []
