@@ -43,8 +43,11 @@ def _invocations(con, table):
 
 def _metadata(result, key):
     mats = [m for m in result.get_asset_materialization_events() if m.asset_key.path == key]
+    # the year's partition; the reference data and dimensions are unpartitioned (one state for every year)
     return mats[0].materialization.metadata, {
-        m.materialization.partition for m in result.get_asset_materialization_events()
+        m.materialization.partition
+        for m in result.get_asset_materialization_events()
+        if m.materialization.partition is not None
     }
 
 
