@@ -70,3 +70,16 @@ def parsed_submission(name: str, year: int, school: str, values: dict, level: st
         values=out,
         list_rows=list_rows,
     )
+
+
+def table_rows(html: str) -> dict[str, list[str]]:
+    """Printed table rows of an HTML report by their first cell, as text."""
+    import html as html_lib
+    import re
+
+    out = {}
+    for tr in re.findall(r"<tr>(.*?)</tr>", html, re.S):
+        cells = [html_lib.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr)]
+        if cells:
+            out[cells[0]] = cells[1:]
+    return out

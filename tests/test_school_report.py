@@ -10,6 +10,7 @@ import pytest
 from docx import Document
 
 from orchestration.reports.school_report import file_stem, load_year, render_school, write_school_reports
+from tests.helpers import table_rows
 
 YEAR = 2025
 MART_COLUMNS = """
@@ -74,16 +75,6 @@ def _warehouse() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _rows(html: str) -> dict[str, list[str]]:
-    """Printed table rows by their first cell, as text."""
-    out = {}
-    for tr in re.findall(r"<tr>(.*?)</tr>", html, re.S):
-        cells = [html_lib.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr)]
-        if cells:
-            out[cells[0]] = cells[1:]
-    return out
-
-
 @pytest.fixture(scope="module")
 def data():
     con = _warehouse()
@@ -95,7 +86,7 @@ def test_the_schools_numbers_changes_city_values_and_ranks(data):
     report = render_school(data, "S001")
     assert report.problems == []  # every number traced; the school's own text is data, not a numeral to back
     assert "<title>测试职业学院 2025 年度数据报告</title>" in report.html
-    rows = _rows(report.html)
+    rows = table_rows(report.html)
     # indicator: unit, this year, last year, change, city value of the level, rank
     assert rows["专任教师数"] == ["人", "520", "500", "+20（+4.00%）", "12,000（本校占 4.33%）", "3/25"]
     assert rows["“双师型”教师占比"] == ["%", "62.50", "60.25", "+2.25 个百分点", "58.13", "7/25"]
@@ -111,7 +102,7 @@ def test_the_schools_numbers_changes_city_values_and_ranks(data):
 
 def test_blank_indicators_and_warnings_with_the_schools_text_escaped(data):
     report = render_school(data, "S001")
-    rows = _rows(report.html)
+    rows = table_rows(report.html)
     assert rows["纸质图书"] == ["册"]  # asked for by its template, left blank
     assert "其中 1 项未填报" in html_lib.unescape(re.sub(r"<[^>]+>", "", report.html))
     assert rows["P110 生均经费变化过大"][-1] == "（待说明）"

@@ -1,26 +1,14 @@
 """The school reports the pipeline wrote (reports/school_reports): one per school that submitted, in HTML, Word
 and PDF, and one school's printed numbers against marts.mart_school_indicator_year."""
 
-import html as html_lib
-import re
-
 import pytest
 
 from orchestration import settings
 from orchestration.reports.formatting import grouped, scale_for, signed
 from orchestration.reports.school_report import file_stem, shown_unit
-from tests.helpers import read_only
+from tests.helpers import read_only, table_rows
 
 SCHOOL, YEAR = "BJGZ008", 2025
-
-
-def _rows(html: str) -> dict[str, list[str]]:
-    out = {}
-    for tr in re.findall(r"<tr>(.*?)</tr>", html, re.S):
-        cells = [html_lib.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr)]
-        if cells:
-            out[cells[0]] = cells[1:]
-    return out
 
 
 @pytest.mark.parametrize("year", [2024, 2025])
@@ -56,7 +44,7 @@ def test_one_schools_printed_numbers_are_the_school_marts(built_warehouse):
     name = mart[0]["school_name"]
     html = (settings.school_report_dir(YEAR) / f"{file_stem(SCHOOL, name, YEAR)}.html").read_text(encoding="utf-8")
     assert f"{name} {YEAR} 年度数据报告" in html
-    rows = _rows(html[: html.index('id="completeness"')])  # the indicator tables
+    rows = table_rows(html[: html.index('id="completeness"')])  # the indicator tables
     checked = set()
     assert len(rows) == len(mart)
     for r in mart:
