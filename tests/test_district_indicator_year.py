@@ -2,6 +2,8 @@
 (marts.mart_school_indicator_year): a district's count is the sum of its schools', a rate is Σ numerator / Σ
 denominator of its schools' parts (never a mean of their rates), and every district with schools has a report."""
 
+import csv
+
 import pytest
 
 from orchestration import settings
@@ -129,3 +131,22 @@ def test_every_district_with_schools_has_a_report(built_warehouse):
                 for kind in ("html", "docx", "pdf"):
                     assert (folder / f"{district}_{year}.{kind}").stat().st_size > 0, (district, year, kind)
             assert len(list(folder.glob("*.pdf"))) == len(districts)
+
+
+def test_the_schools_no_district_report_counts_are_named(built_warehouse):
+    """The registry's districts come from the published reports; a school without one is in no district report,
+    and the district reports asset names it instead of dropping it silently."""
+    from orchestration.reports.district_report import schools_without_district
+
+    with open(settings.SEEDS_DIR / "schools.csv", encoding="utf-8") as f:
+        registry = {r["school_code"]: r["district"] for r in csv.DictReader(f)}
+    with read_only(settings.duckdb_path()) as con:
+        named = {s.split(" ")[0] for s in schools_without_district(con, YEAR)}
+        submitted = {
+            c
+            for (c,) in con.execute(
+                "select school_code from staging.stg_submissions where is_current and data_year = ?", [YEAR]
+            ).fetchall()
+        }
+    assert named and all(not registry[c] for c in named)
+    assert {c for c in submitted if not registry[c]} <= named

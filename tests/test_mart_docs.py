@@ -70,7 +70,7 @@ def _yml_models() -> dict[str, dict]:
 def _select_list(sql: str) -> tuple[list[str], str | None]:
     """Names of the final select list of a model's SQL, and the mart a bare `select *` reads, if any."""
     sql = re.sub(r"\{\{\s*ref\('([^']+)'\)\s*\}\}", r"\1", sql)
-    # macros/change_columns.sql: the three change columns
+    # macros/year_on_year.sql: the three change columns
     sql = re.sub(
         r"\{\{\s*change_columns\(.*?\)\s*\}\}", "null as change_abs, null as change_pct, null as change_pp", sql
     )

@@ -123,14 +123,18 @@ def test_outputs_escape_what_the_report_says(tmp_path):
     assert evil.data_type == "s" and str(evil.value).startswith("'=")
 
 
-def _warehouse(path: Path, rows) -> Path:
+SCHOOL_FIGURES = "data_year int, school_code varchar, indicator_code varchar, value double, unit varchar"
+CITY_FIGURES = "data_year int, group_name varchar, indicator_code varchar, value double, unit varchar"
+FACTS = "data_year int, fact_code varchar, value double, unit varchar"
+
+
+def _warehouse(path: Path, **tables: tuple[str, list[tuple]]) -> Path:
+    """A DuckDB file with the marts tables check-report reads: name=(columns, rows)."""
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
-    con.execute(
-        "create table marts.mart_school_indicator_year (data_year int, school_code varchar, indicator_code varchar,"
-        " value double, unit varchar)"
-    )
-    con.executemany("insert into marts.mart_school_indicator_year values (?, ?, ?, ?, ?)", rows)
+    for name, (columns, rows) in tables.items():
+        con.execute(f"create table marts.{name} ({columns})")
+        con.executemany(f"insert into marts.{name} values ({', '.join('?' * len(rows[0]))})", rows)
     con.close()
     return path
 
@@ -138,12 +142,15 @@ def _warehouse(path: Path, rows) -> Path:
 def test_figures_are_compared_with_the_submission(tmp_path):
     db = _warehouse(
         tmp_path / "wh.duckdb",
-        [
-            (2020, "BJZZ024", "enrol_secondary", 978, "人"),
-            (2020, "BJZZ024", "graduates", 800, "人"),
-            (2020, "BJZZ024", "paper_books", 125000, "册"),
-            (2020, "BJZZ024", "major_related_employment_rate", 97.2, "%"),
-        ],
+        mart_school_indicator_year=(
+            SCHOOL_FIGURES,
+            [
+                (2020, "BJZZ024", "enrol_secondary", 978, "人"),
+                (2020, "BJZZ024", "graduates", 800, "人"),
+                (2020, "BJZZ024", "paper_books", 125000, "册"),
+                (2020, "BJZZ024", "major_related_employment_rate", 97.2, "%"),
+            ],
+        ),
     )
     path = tmp_path / "school.txt"
     path.write_text(
@@ -172,30 +179,19 @@ def test_cli_writes_workbook_and_page(tmp_path, capsys, monkeypatch):
     assert main(["check-report", "--year", "2020", str(tmp_path / "x.rtf")]) == 2
 
 
-def _city_warehouse(path: Path, figures, facts) -> Path:
-    con = duckdb.connect(str(path))
-    con.execute("create schema marts")
-    con.execute(
-        "create table marts.fct_city_indicator_year (data_year int, group_name varchar, indicator_code varchar,"
-        " value double, unit varchar)"
-    )
-    con.executemany("insert into marts.fct_city_indicator_year values (?, ?, ?, ?, ?)", figures)
-    con.execute("create table marts.fct_report_facts (data_year int, fact_code varchar, value double, unit varchar)")
-    con.executemany("insert into marts.fct_report_facts values (?, ?, ?, ?)", facts)
-    con.close()
-    return path
-
-
 def test_a_city_report_is_compared_with_the_city_figures_and_facts(tmp_path):
-    db = _city_warehouse(
+    db = _warehouse(
         tmp_path / "city.duckdb",
-        [
-            (2025, "职业院校合计", "fulltime_teachers", 9797, "人"),
-            (2025, "中职", "fulltime_teachers", 4804, "人"),
-            (2025, "职业院校合计", "virtual_sim_training_bases", 66, "个"),
-            (2025, "中职", "students_secondary_ft", 42587, "人"),
-        ],
-        [(2025, "ch2_comprehensive_hs_students", 2573, "人")],
+        fct_city_indicator_year=(
+            CITY_FIGURES,
+            [
+                (2025, "职业院校合计", "fulltime_teachers", 9797, "人"),
+                (2025, "中职", "fulltime_teachers", 4804, "人"),
+                (2025, "职业院校合计", "virtual_sim_training_bases", 66, "个"),
+                (2025, "中职", "students_secondary_ft", 42587, "人"),
+            ],
+        ),
+        fct_report_facts=(FACTS, [(2025, "ch2_comprehensive_hs_students", 2573, "人")]),
     )
     path = tmp_path / "city.txt"
     path.write_text(

@@ -177,7 +177,7 @@ def school_reports(
         data = load_year(con, year)
     # rendered outside the writer lock; the folder swapped under it (the edition of the year swaps var/reports/<year>/)
     written = write_school_reports(
-        data, settings.school_report_dir(year), pdf=config.pdf, swap=locking.exclusive(Path(warehouse.duckdb_path))
+        data, settings.school_report_dir(year), pdf=config.pdf, lock=locking.exclusive(Path(warehouse.duckdb_path))
     )
     for problem in written.problems:
         context.log.warning(problem)

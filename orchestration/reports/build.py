@@ -9,6 +9,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,16 +90,28 @@ def build_edition(con: duckdb.DuckDBPyConnection, edition: Edition, out_dir: Pat
     return Built(rendered, {k: out_dir / v for k, v in names.items()})
 
 
-def swap_in(out_dir: Path, write: Callable[[Path], None]) -> None:
-    """`write` fills a fresh folder beside out_dir, which then replaces out_dir: readers never see a mix of two
-    builds, and a failed build leaves the previous one in place."""
+def swap_in(
+    out_dir: Path,
+    write: Callable[[Path], None],
+    *,
+    work_in: Path | None = None,
+    lock: AbstractContextManager | None = None,
+) -> None:
+    """`write` fills a fresh folder (in work_in, default beside out_dir), which then replaces out_dir: readers
+    never see a mix of two builds, and a failed build leaves the previous one in place. `lock`, if given, is
+    held around the swap only (the writer lock of a folder another step replaces too)."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    work_in = work_in or out_dir.parent
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.parent.name}-{out_dir.name}-", dir=work_in))
     try:
         write(work)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        work.rename(out_dir)
+        with lock if lock is not None else nullcontext():
+            old = out_dir.with_name(f".{out_dir.name}-old")
+            shutil.rmtree(old, ignore_errors=True)
+            if out_dir.exists():
+                out_dir.rename(old)
+            work.rename(out_dir)
+            shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -145,6 +145,19 @@ def districts_with_schools(con: duckdb.DuckDBPyConnection, data_year: int) -> li
     return [r[0] for r in rows]
 
 
+def schools_without_district(con: duckdb.DuckDBPyConnection, data_year: int) -> list[str]:
+    """Schools of the data year's collections that no district report counts because the registry
+    (seeds/schools.csv) has no district for them: "code name" each."""
+    rows = con.execute(
+        "select y.school_code || ' ' || s.school_name from intermediate.int_school_years as y "
+        "join marts.dim_school as s using (school_code) "
+        "where y.data_year = ? and y.is_collected and y.district is null "
+        "order by y.school_code",
+        [data_year],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def district_report(con: duckdb.DuckDBPyConnection, district: str, data_year: int) -> DistrictReport:
     district_rows = _dicts(con.execute(DISTRICT_ROWS, [data_year, district]))
     school_rows = _dicts(con.execute(SCHOOL_ROWS, [data_year, district]))

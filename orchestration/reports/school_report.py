@@ -10,8 +10,6 @@ what a school wrote (explanations) is autoescaped text. Files: var/reports/<year
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -295,27 +293,22 @@ def _write_pdfs(prints: list[tuple[str, Path]]) -> None:
         list(pool.map(html_to_pdf, *zip(*prints, strict=True), chunksize=4))
 
 
-def write_school_reports(data: YearData, out_dir: Path, pdf: bool = True, swap=None) -> Written:
-    """Every school's report of the year into a fresh folder, then swapped in for out_dir (readers never see a
-    mix of two builds). `swap`, if given, is a context manager held around the swap (the writer lock)."""
-    from contextlib import nullcontext
-
-    from orchestration.reports.build import for_print
+def write_school_reports(data: YearData, out_dir: Path, pdf: bool = True, lock=None) -> Written:
+    """Every school's report of the year, swapped in together for out_dir (build.swap_in). `lock`, if given, is
+    held around the swap (the writer lock)."""
+    from orchestration.reports.build import for_print, swap_in
     from orchestration.reports.word import html_to_docx
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    # written beside the year's folder, not in it: the year's edition, built meanwhile in another step,
-    # replaces that folder whole (it carries schools/ over, under the writer lock this swap holds too)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.parent.name}-{out_dir.name}-", dir=out_dir.parent.parent))
     seconds = {"html": 0.0, "docx": 0.0, "pdf": 0.0}
     files: dict[str, dict[str, Path]] = {}
     problems: list[str] = []
-    prints: list[tuple[str, Path]] = []
-    try:
+
+    def write(work: Path) -> None:
+        prints: list[tuple[str, Path]] = []
         for code in sorted(data.schools):
             start = time.perf_counter()
             report = render_school(data, code)
-            problems += [f"{code}：{p}" for p in report.problems]
+            problems.extend(f"{code}：{p}" for p in report.problems)
             stem = file_stem(code, report.school_name, data.year)
             (work / f"{stem}.html").write_text(report.html, encoding="utf-8")
             seconds["html"] += time.perf_counter() - start
@@ -329,13 +322,9 @@ def write_school_reports(data: YearData, out_dir: Path, pdf: bool = True, swap=N
         start = time.perf_counter()
         _write_pdfs(prints)
         seconds["pdf"] = time.perf_counter() - start
-        with swap if swap is not None else nullcontext():
-            old = out_dir.with_name(f".{out_dir.name}-old")
-            shutil.rmtree(old, ignore_errors=True)
-            if out_dir.exists():
-                out_dir.rename(old)
-            work.rename(out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+
+    # written beside the year's folder, not in it: the year's edition, built meanwhile in another step,
+    # replaces that folder whole (it carries schools/ over, under the writer lock this swap holds too)
+    out_dir.parent.parent.mkdir(parents=True, exist_ok=True)
+    swap_in(out_dir, write, work_in=out_dir.parent.parent, lock=lock)
     return Written(out_dir, files, seconds, problems)

@@ -39,9 +39,7 @@ select
     '{{ invocation_id }}' as dbt_invocation_id
 from groups as cur
 left join groups as prev
-    on prev.data_year = cur.data_year - 1
-    and prev.group_name = cur.group_name
-    and prev.indicator_code = cur.indicator_code
+    on {{ previous_year_of('cur', 'prev', ['group_name', 'indicator_code']) }}
 where {{ partition_years('cur.data_year', following=true) }}
     -- a year no school's submission was accepted for has no figures (not rows of empty values)
     and cur.data_year in (select data_year from {{ ref('stg_submissions') }} where is_current)

@@ -46,10 +46,7 @@ select
     '{{ invocation_id }}' as dbt_invocation_id
 from districts as cur
 left join districts as prev
-    on prev.data_year = cur.data_year - 1
-    and prev.district = cur.district
-    and prev.level = cur.level
-    and prev.indicator_code = cur.indicator_code
+    on {{ previous_year_of('cur', 'prev', ['district', 'level', 'indicator_code']) }}
 where {{ partition_years('cur.data_year', following=true) }}
     -- a year no school's submission was accepted for has no figures (not rows of empty values)
     and cur.data_year in (select data_year from {{ ref('stg_submissions') }} where is_current)

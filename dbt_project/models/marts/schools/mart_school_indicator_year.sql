@@ -109,9 +109,7 @@ select
     '{{ invocation_id }}' as dbt_invocation_id
 from ranked as r
 left join all_values as prev
-    on prev.data_year = r.data_year - 1
-    and prev.school_code = r.school_code
-    and prev.indicator_code = r.indicator_code
+    on {{ previous_year_of('r', 'prev', ['school_code', 'indicator_code']) }}
 left join city as c
     on c.data_year = r.data_year
     and c.group_name = r.level

@@ -11,3 +11,14 @@
     end as change_pct,
     case when {{ semantics }} = 'percentage_points' then {{ value }} - {{ prev_value }} end as change_pp
 {%- endmacro %}
+
+{#
+  The join of a figure to its own previous year: same keys, data year one before. The city, district and
+  school marts pair their years through it, so "previous year" means the same in all three.
+#}
+{% macro previous_year_of(cur, prev, keys) -%}
+    {{ prev }}.data_year = {{ cur }}.data_year - 1
+    {%- for key in keys %}
+    and {{ prev }}.{{ key }} = {{ cur }}.{{ key }}
+    {%- endfor %}
+{%- endmacro %}
