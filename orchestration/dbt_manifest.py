@@ -12,9 +12,12 @@ import hashlib
 import os
 import sys
 from contextlib import contextmanager
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject, DbtProjectPreparer
+from packaging.version import Version
 
 from orchestration import settings
 
@@ -33,8 +36,18 @@ DBT_SOURCES = [
 ]
 
 
+class ProjectDbt(DbtCliResource):
+    """dbt as this project runs it: the executable installed beside this interpreter. dagster-dbt asks
+    that executable for its version (`dbt --version`, a ~3 s subprocess) on every step; it is the
+    dbt-core installed here."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(metadata.version("dbt-core"))
+
+
 def dbt_cli() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    return ProjectDbt(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
 def _files(sources: list[Path]) -> list[Path]:

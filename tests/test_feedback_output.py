@@ -134,11 +134,29 @@ def test_one_school_failing_does_not_stop_the_others(tmp_path, monkeypatch):
 
     monkeypatch.setattr(feedback, "write_feedback_workbook", writer)
     written, failed = write_year_feedback(files, findings, tmp_path, YEAR, {})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["BJZZ001_2025_反馈.xlsx", "BJZZ003_2025_反馈.xlsx"]
+    assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == ["BJZZ001_2025_反馈.xlsx", "BJZZ003_2025_反馈.xlsx"]
     assert [p.name for p in written] == ["BJZZ001_2025_反馈.xlsx", "BJZZ003_2025_反馈.xlsx"]
     assert failed == [
         {"school_code": "BJZZ002", "file_name": "BJZZ002_2025.xlsx", "error": "ValueError: odd data of BJZZ002"}
     ]
+
+
+def test_only_the_workbooks_whose_findings_changed_are_rewritten(tmp_path):
+    files = [("BJZZ001", "BJZZ001_2025.xlsx"), ("BJZZ002", "BJZZ002_2025.xlsx"), ("BJZZ003", "BJZZ003_2025.xlsx")]
+    findings = [_finding(code, name) for code, name in files]
+    written, _ = write_year_feedback(files, findings, tmp_path, YEAR, {})
+    assert len(written) == 3
+    # the next build: the same findings (new build ids and stamps are not shown, so not a change)
+    again = [{**f, "dbt_invocation_id": "next"} for f in findings]
+    assert write_year_feedback(files, again, tmp_path, YEAR, {}) == ([], [])
+    # one school's finding explained; another school's workbook deleted by hand; a third school renamed
+    again[1] = {**again[1], "resolution": "explained", "resolution_text": "新专业首年招生"}
+    (tmp_path / "BJZZ003_2025_反馈.xlsx").unlink()
+    written, _ = write_year_feedback(files, again, tmp_path, YEAR, {})
+    assert [p.name for p in written] == ["BJZZ002_2025_反馈.xlsx", "BJZZ003_2025_反馈.xlsx"]
+    assert "已说明" in _text(written[0])
+    written, _ = write_year_feedback(files, again, tmp_path, YEAR, {"BJZZ001": "北京市商业职业学校"})
+    assert [p.name for p in written] == ["BJZZ001_2025_反馈.xlsx"]
 
 
 def test_an_illegal_character_no_longer_fails_a_workbook(tmp_path):

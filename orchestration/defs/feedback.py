@@ -47,7 +47,8 @@ def school_feedback(context: dg.AssetExecutionContext, warehouse: Warehouse) -> 
     return dg.MaterializeResult(
         metadata={
             "folder": dg.MetadataValue.path(str(folder)),
-            "workbooks": len(written),
+            "workbooks": len(files) - len(failed),
+            "rewritten": len(written),  # the others' findings did not change since their workbook was written
             "findings": len(findings),
             "failed": dg.MetadataValue.json(failed),
         }

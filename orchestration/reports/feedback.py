@@ -8,6 +8,8 @@ Every text goes through safe_cell: what a school wrote never becomes a formula i
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +45,18 @@ RESOLUTION_ZH = {
     "tolerated": "市教委已容许",
     "noted": "无需处理",
 }
+# every field of a finding a workbook shows or derives a cell from
+SHOWN = (
+    {key for _, key in PROBLEM_COLUMNS if key}
+    | {key for _, key in COLUMNS}
+    | {
+        "severity",
+        "resolution",
+        "resolution_text",
+        "resolved_by",
+        "resolved_at",
+    }
+)
 _BOLD = Font(bold=True)
 _INPUT = PatternFill("solid", fgColor="FFF2CC")
 
@@ -69,6 +83,10 @@ def feedback_title(
     )
 
 
+DIGESTS = ".digests.json"  # per workbook, a digest of what it shows: unchanged workbooks are not rewritten
+_LAYOUT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a new layout rewrites every workbook
+
+
 def write_year_feedback(
     files: Iterable[tuple[str | None, str]],
     findings: list[dict],
@@ -76,24 +94,42 @@ def write_year_feedback(
     data_year: int,
     school_names: Mapping[str, str],
 ) -> tuple[list[Path], list[dict]]:
-    """One workbook per latest file; returns (written paths, failures as {school_code, file_name, error}).
+    """One workbook per latest file; returns (workbooks written, failures as {school_code, file_name, error}).
+    A workbook whose content (title, findings, layout) is what it already holds is left as it is.
 
     A file's findings are those of its name and school code, a missing code (None, NaN from pandas)
     matching a missing one: a file nobody could read is told its problems, not "no problems". Each
     workbook is written on its own, so one school's odd data never costs another its feedback.
     """
+    by_file: dict[tuple[str | None, str | None], list[dict]] = {}
+    for f in findings:
+        by_file.setdefault((f.get("file_name"), _text(f.get("school_code"))), []).append(f)
+    digests_path = folder / DIGESTS
+    before = json.loads(digests_path.read_text(encoding="utf-8")) if digests_path.is_file() else {}
+    after: dict[str, str] = {}
     written, failed = [], []
     for school_code, file_name in files:
         code = _text(school_code)
         try:
-            rows = [f for f in findings if f.get("file_name") == file_name and _text(f.get("school_code")) == code]
+            rows = by_file.get((file_name, code), [])
             title = feedback_title(code, school_name(code, school_names), file_name, data_year, rows)
-            written.append(
-                write_feedback_workbook(folder / feedback_file_name(code, file_name, data_year), title, rows)
-            )
+            name = feedback_file_name(code, file_name, data_year)
+            after[name] = _digest(title, rows)
+            if before.get(name) != after[name] or not (folder / name).is_file():
+                written.append(write_feedback_workbook(folder / name, title, rows))
         except Exception as exc:  # noqa: BLE001 - reported per school by the caller, the others go on
             failed.append({"school_code": code, "file_name": file_name, "error": f"{type(exc).__name__}: {exc}"})
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = digests_path.with_name(DIGESTS + ".tmp")
+    tmp.write_text(json.dumps(after, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    tmp.replace(digests_path)
     return written, failed
+
+
+def _digest(title: str, rows: list[dict]) -> str:
+    """What a workbook shows: its title and each finding's fields (not the build's ids or stamps)."""
+    shown = [{k: str(r.get(k)) for k in sorted(SHOWN)} for r in rows]
+    return hashlib.sha256(json.dumps([_LAYOUT, title, shown], ensure_ascii=False).encode()).hexdigest()
 
 
 def school_name(code: str | None, school_names: Mapping[str, str]) -> str | None:
