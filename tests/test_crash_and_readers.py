@@ -148,6 +148,18 @@ def home(tmp_path_factory):
     shutil.rmtree(home, ignore_errors=True)
 
 
+def test_a_rerun_with_nothing_new_builds_and_republishes_nothing(home):
+    published = home / "published" / "warehouse.duckdb"
+    stamp = published.stat().st_mtime_ns
+    with read_only(home / "warehouse.duckdb") as con:
+        builds = con.execute("select count(*) from meta.dbt_builds").fetchone()
+    out = _run(home)
+    assert f"data year {YEAR}: nothing new since run" in out
+    assert published.stat().st_mtime_ns == stamp
+    with read_only(home / "warehouse.duckdb") as con:
+        assert con.execute("select count(*) from meta.dbt_builds").fetchone() == builds
+
+
 def test_analyst_with_the_published_copy_open_never_blocks_a_run(home, tmp_path):
     old = _published(home)
     add_to_cell(home / "landing" / str(YEAR) / f"BJGZ005_{YEAR}.xlsx", "教师队伍", "专任教师数", 11)

@@ -26,7 +26,7 @@ def test_sample_schools_differ_and_parts_stay_within_wholes():
 
 
 def test_group_names_follow_dbt_folders():
-    from orchestration.defs.dbt import dbt_vars, group_for
+    from orchestration.defs.dbt import build_years, group_for
 
     assert group_for({"resource_type": "model", "fqn": ["vocwh", "staging", "stg_schools"]}) == "staging"
     assert (
@@ -38,8 +38,8 @@ def test_group_names_follow_dbt_folders():
         == "marts_schools"
     )
     assert group_for({"resource_type": "seed", "fqn": ["vocwh", "schools"]}) == "reference"
-    assert dbt_vars("2025") == ["--vars", '{"data_year": 2025}']
-    assert dbt_vars(None) == []
+    assert build_years("2025") == [(2025, False), (2026, True)]
+    assert build_years(None) == []
 
 
 def test_annual_refresh_targets_the_year_just_ended():

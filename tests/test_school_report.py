@@ -2,6 +2,7 @@
 numbers as the school mart holds them, each change in its indicator's unit, the level's city value and the rank,
 the indicators left blank, the warnings to explain, and what a school wrote shown as text, never as markup."""
 
+import dataclasses
 import html as html_lib
 import re
 
@@ -125,3 +126,23 @@ def test_every_school_that_submitted_gets_html_word_and_pdf(data, tmp_path):
     # a second build replaces the folder whole
     write_school_reports(data, tmp_path / "schools", pdf=False)
     assert not list((tmp_path / "schools").glob("*.pdf"))
+
+
+def test_a_report_that_shows_the_same_is_kept_not_rewritten(data, tmp_path):
+    folder = tmp_path / "schools"
+    first = write_school_reports(data, folder, pdf=False)
+    assert first.kept == 0
+    inodes = {p.name: p.stat().st_ino for p in folder.glob("S0*")}
+    again = write_school_reports(data, folder, pdf=False)
+    assert again.kept == 2 and {p.name: p.stat().st_ino for p in folder.glob("S0*")} == inodes
+    # S001's figure changes: its report is written anew, S002's kept
+    indicators = data.indicators.copy()
+    indicators.loc[indicators["indicator_code"] == "fulltime_teachers", "value"] = 521
+    changed = write_school_reports(dataclasses.replace(data, indicators=indicators), folder, pdf=False)
+    assert changed.kept == 1
+    after = {p.name: p.stat().st_ino for p in folder.glob("S0*")}
+    stem = file_stem("S001", "测试职业学院", YEAR)
+    assert sorted(n for n in after if after[n] != inodes[n]) == [f"{stem}.docx", f"{stem}.html"]
+    assert "521" in (folder / "S001_测试职业学院_2025.html").read_text(encoding="utf-8")
+    # asked for PDFs now: none kept, every school's written
+    assert write_school_reports(data, folder).kept == 0 and len(list(folder.glob("*.pdf"))) == 2

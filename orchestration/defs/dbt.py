@@ -33,9 +33,16 @@ def group_for(dbt_props: Mapping[str, Any]) -> str:
     return FOLDER_GROUPS.get(folders[0], folders[0])
 
 
-def dbt_vars(partition_key: "str | None") -> list[str]:
-    """CLI arguments that tell dbt which data year the run is for."""
-    return ["--vars", json.dumps({"data_year": int(partition_key)})] if partition_key else []
+def build_years(partition_key: "str | None") -> list[tuple[int, bool]]:
+    """Rows of meta.dbt_build_years for a build: (data year, is_following). A run rebuilds its year, and the
+    next year's changes, which read this year's values; none (every year) without a data year.
+
+    The year reaches dbt as data, not as --vars: dbt re-parses the whole project when vars differ from the
+    last parse (~7 s per step), and the models' SQL stays the same for every year."""
+    if not partition_key:
+        return []
+    year = int(partition_key)
+    return [(year, False), (year + 1, True)]
 
 
 class Translator(DagsterDbtTranslator):
@@ -65,6 +72,7 @@ create schema if not exists meta;
 create table if not exists meta.dbt_builds (
     run_id varchar, data_year integer, fingerprint varchar, full_refresh boolean, finished_at timestamp
 );
+create table if not exists meta.dbt_build_years (data_year integer, is_following boolean);
 """
 
 
@@ -120,6 +128,10 @@ def split_nodes(manifest: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return sorted(n for uid, n in built.items() if uid not in per_year), sorted(built[uid] for uid in per_year)
 
 
+# dbt's unit tests test the models' logic, not the data: the test suite runs them (tests/test_dbt_unit_tests.py)
+PRODUCTION = ["--exclude-resource-type", "unit_test"]
+
+
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild every data year, not only the run's
 
@@ -137,11 +149,21 @@ REFERENCE, PER_YEAR = map(
 )
 
 
+def target_dir(duckdb_path: str | Path) -> Path:
+    """dbt's target folder for builds of one warehouse file. It keeps dbt's parse state
+    (partial_parse.msgpack) from one build to the next: dbt re-parses the whole project when the profile
+    (the warehouse path) differs from the last parse, which dagster-dbt's fresh folder per step always
+    forced. Builds of one file never overlap (the writer lock), so one folder is enough."""
+    path = Path(duckdb_path).resolve()
+    return path.parent / "dbt_target" / path.stem
+
+
 @contextmanager
 def dbt_call(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """dbt runs in its own process with the warehouse path for this call only, its log in the run's log."""
+    """dbt runs in its own process with the warehouse path for this call only, its log in the run's log;
+    yields dbt's target folder."""
     with warehouse.free_for_subprocess(), duckdb_env(warehouse.duckdb_path), dbt_log_to_run(context) as log:
-        yield log
+        yield target_dir(warehouse.duckdb_path)
     context.log.info(log.summary())
 
 
@@ -153,9 +175,9 @@ def reference_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     for every data year."""
     # cautious: a test that also reads a per-year model (a relationship from the submissions to a dimension)
     # runs with the per-year build, once that model exists
-    args = ["build", "--no-use-colors", "--indirect-selection", "cautious"]
-    with dbt_call(context, warehouse):
-        yield from dbt.cli(args, context=context).stream()
+    args = ["build", "--no-use-colors", "--indirect-selection", "cautious", *PRODUCTION]
+    with dbt_call(context, warehouse) as target:
+        yield from dbt.cli(args, context=context, target_path=target).stream()
 
 
 @dbt_assets(
@@ -174,12 +196,19 @@ def warehouse_dbt_models(
     with warehouse.connect() as con:
         con.execute(BUILD_LOG)
         last = con.execute("select fingerprint from meta.dbt_builds order by finished_at desc limit 1").fetchone()
+        con.execute("delete from meta.dbt_build_years")
+        for row in build_years(partition):
+            con.execute("insert into meta.dbt_build_years values (?, ?)", row)
     full = needs_full_refresh(last[0] if last else None, fingerprint, config.full_refresh)
     if full:
         context.log.info("dbt build --full-refresh: every data year is rebuilt")
-    args = ["build", "--no-use-colors", *dbt_vars(partition), *(["--full-refresh"] if full else [])]
-    with dbt_call(context, warehouse):
-        yield from dbt.cli(args, context=context).stream()
+    args = ["build", "--no-use-colors", *PRODUCTION, *(["--full-refresh"] if full else [])]
+    try:
+        with dbt_call(context, warehouse) as target:
+            yield from dbt.cli(args, context=context, target_path=target).stream()
+    finally:  # a build by hand (no rows) builds every year
+        with warehouse.connect() as con:
+            con.execute("delete from meta.dbt_build_years")
     with warehouse.connect() as con:
         con.execute(
             "insert into meta.dbt_builds values (?, ?, ?, ?, current_timestamp)",

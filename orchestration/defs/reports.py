@@ -183,13 +183,14 @@ def school_reports(
         context.log.warning(problem)
     n = len(written.files)
     context.log.info(
-        f"school reports {year}: {n} schools in {written.folder} — render {written.seconds['html']:.1f} s, "
+        f"school reports {year}: {n} schools in {written.folder}, {written.kept} unchanged and kept — render {written.seconds['html']:.1f} s, "
         f"Word {written.seconds['docx']:.1f} s, PDF {written.seconds['pdf']:.1f} s"
     )
     return dg.MaterializeResult(
         metadata={
             "folder": dg.MetadataValue.path(str(written.folder)),
             "schools": n,
+            "kept_unchanged": written.kept,
             "render_seconds": round(written.seconds["html"], 2),
             "word_seconds": round(written.seconds["docx"], 2),
             "pdf_seconds": round(written.seconds["pdf"], 2),

@@ -9,6 +9,9 @@ what a school wrote (explanations) is autoescaped text. Files: var/reports/<year
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -87,6 +90,7 @@ class SchoolReport:
     html: str
     numbers: list = field(default_factory=list)  # Traced, as the city report records them
     problems: list[str] = field(default_factory=list)
+    digest: str = ""  # of what the report shows, its generation time left out: unchanged reports are kept
 
 
 def shown_unit(row: dict) -> str:
@@ -216,10 +220,14 @@ def render_school(data: YearData, school_code: str) -> SchoolReport:
             blank=[{"name": Data(b["indicator_name"]), "unit": Data(b["unit"])} for b in blank],
             open_warnings=open_,
             explained=explained,
-            generated_at=datetime.now().strftime("%Y-%m-%d %H:%M"),
+            generated_at=STAMP,
         )
     )
-    report = SchoolReport(school_code, school["school_name"], data.year, html, trace.numbers, list(trace.problems))
+    digest = hashlib.sha256((_WRITERS + html).encode()).hexdigest()
+    html = html.replace(STAMP, datetime.now().strftime("%Y-%m-%d %H:%M"))
+    report = SchoolReport(
+        school_code, school["school_name"], data.year, html, trace.numbers, list(trace.problems), digest
+    )
     body = html[html.index("<main>") : html.index("</main>")]
     report.problems += [str(u) for u in numerals.untraced(body)]
     return report
@@ -259,6 +267,12 @@ def _warning(w: dict) -> dict:
     }
 
 
+DIGESTS = ".digests.json"  # file stem -> digest of the report it holds
+STAMP = "@@generated_at@@"  # where the generation time goes, left out of the digest
+# the writers' code is part of what a file holds: a new layout rewrites every report
+_WRITERS = hashlib.sha256(
+    b"".join((Path(__file__).parent / name).read_bytes() for name in ("school_report.py", "word.py", "pdf.py"))
+).hexdigest()
 UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
@@ -273,6 +287,12 @@ class Written:
     files: dict[str, dict[str, Path]]  # school code -> kind -> path
     seconds: dict[str, float]  # html (render), docx, pdf: total seconds over the schools
     problems: list[str]
+    kept: int = 0  # schools whose report showed the same as before: its files carried over, not rewritten
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    path = folder / DIGESTS
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def _write_pdfs(prints: list[tuple[str, Path]]) -> None:
@@ -303,28 +323,39 @@ def write_school_reports(data: YearData, out_dir: Path, pdf: bool = True, lock=N
     files: dict[str, dict[str, Path]] = {}
     problems: list[str] = []
 
+    digests_before = _digests(out_dir)
+    digests: dict[str, str] = {}
+    kept: list[str] = []
+
     def write(work: Path) -> None:
         prints: list[tuple[str, Path]] = []
+        kinds = ["html", "docx", "pdf"] if pdf else ["html", "docx"]
         for code in sorted(data.schools):
             start = time.perf_counter()
             report = render_school(data, code)
             problems.extend(f"{code}：{p}" for p in report.problems)
             stem = file_stem(code, report.school_name, data.year)
+            files[code] = {kind: out_dir / f"{stem}.{kind}" for kind in kinds}
+            digests[stem] = report.digest
+            if digests_before.get(stem) == report.digest and all(p.is_file() for p in files[code].values()):
+                for path in files[code].values():
+                    os.link(path, work / path.name)  # the same files, not copies: the old folder goes
+                kept.append(code)
+                continue
             (work / f"{stem}.html").write_text(report.html, encoding="utf-8")
             seconds["html"] += time.perf_counter() - start
             start = time.perf_counter()
             html_to_docx(report.html, work / f"{stem}.docx")
             seconds["docx"] += time.perf_counter() - start
-            kinds = ["html", "docx", "pdf"] if pdf else ["html", "docx"]
-            files[code] = {kind: out_dir / f"{stem}.{kind}" for kind in kinds}
             if pdf:
                 prints.append((for_print(report.html), work / f"{stem}.pdf"))
         start = time.perf_counter()
         _write_pdfs(prints)
         seconds["pdf"] = time.perf_counter() - start
+        (work / DIGESTS).write_text(json.dumps(digests, ensure_ascii=False, sort_keys=True), encoding="utf-8")
 
     # written beside the year's folder, not in it: the year's edition, built meanwhile in another step,
     # replaces that folder whole (it carries schools/ over, under the writer lock this swap holds too)
     out_dir.parent.parent.mkdir(parents=True, exist_ok=True)
     swap_in(out_dir, write, work_in=out_dir.parent.parent, lock=lock)
-    return Written(out_dir, files, seconds, problems)
+    return Written(out_dir, files, seconds, problems, len(kept))
