@@ -183,7 +183,8 @@ def school_reports(
         context.log.warning(problem)
     n = len(written.files)
     context.log.info(
-        f"school reports {year}: {n} schools in {written.folder}, {written.kept} unchanged and kept — render {written.seconds['html']:.1f} s, "
+        f"school reports {year}: {n} schools in {written.folder} ({written.kept} unchanged, kept) — "
+        f"render {written.seconds['html']:.1f} s, "
         f"Word {written.seconds['docx']:.1f} s, PDF {written.seconds['pdf']:.1f} s"
     )
     return dg.MaterializeResult(
