@@ -9,7 +9,7 @@ import csv
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from orchestration.settings import SEEDS_DIR
@@ -28,7 +28,12 @@ def split_list(text: str) -> list[str]:
 
 def normalize_label(text: object) -> str:
     """Label key for matching: full-width to half-width, no spaces, no leading 其中/序号 noise."""
-    s = unicodedata.normalize("NFKC", str(text or ""))
+    return _normalized_label(str(text or ""))
+
+
+@lru_cache(maxsize=1 << 16)  # every workbook repeats the same few hundred labels
+def _normalized_label(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text)
     s = re.sub(r"\s+", "", s)
     s = s.replace("“", "").replace("”", "").replace('"', "")
     s = re.sub(r"^(其中|含)[:：]?", "", s)
@@ -197,6 +202,7 @@ def template_rows(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> tupl
     return tuple(sorted(rows, key=lambda r: (sheet_order.get(r.sheet, 99), r.order)))
 
 
+@cache  # read-only for its callers: built once per template, not per file
 def label_index(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> dict[tuple[str, str], TemplateRow]:
     """(sheet, normalized label) -> template row, over the year's wording, the name and aliases.
 

@@ -42,7 +42,7 @@ def _parse(probe: ParsedSubmission, data_year: int, reading) -> ParsedSubmission
     """Parsed, or refused whole (F009) when the parser fails on it: never a half-read file, never the
     end of the batch for the other schools."""
     try:
-        return parse_submission(probe.path, data_year, reading)
+        return parse_submission(probe.path, data_year, reading, probe.file_hash)
     except Exception as exc:  # noqa: BLE001 - logged with its traceback; the school gets the finding
         log.exception("parsing %s failed", probe.path)
         return ParsedSubmission(path=probe.path, file_hash=probe.file_hash, findings=[failure_finding(probe.path, exc)])

@@ -108,6 +108,7 @@ def test_a_report_per_district_with_schools_in_three_formats(con, tmp_path):
     assert set(files) == {DISTRICT}
     paths = files[DISTRICT]
     assert sorted(p.name for p in (tmp_path / "districts").iterdir()) == [
+        ".digests.json",
         "昌平区_2020.docx",
         "昌平区_2020.html",
         "昌平区_2020.pdf",
@@ -117,3 +118,10 @@ def test_a_report_per_district_with_schools_in_three_formats(con, tmp_path):
     assert paths["pdf"].read_bytes().startswith(b"%PDF")
     cells = {c.text for t in Document(paths["docx"]).tables for row in t.rows for c in row.cells}
     assert {"2,380", "+81", "-12.2 个百分点", "11.2:1"} <= cells
+    # built again from the same figures: the same files, kept; a changed figure writes the report anew
+    inode = paths["pdf"].stat().st_ino
+    build_district_reports(con, 2020, tmp_path / "districts")
+    assert paths["pdf"].stat().st_ino == inode
+    con.execute("update marts.mart_district_indicator_year set value = value + 1 where data_year = 2020")
+    build_district_reports(con, 2020, tmp_path / "districts")
+    assert paths["pdf"].stat().st_ino != inode

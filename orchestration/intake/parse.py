@@ -67,9 +67,12 @@ class ParsedSubmission:
         return [f for f in self.findings if f.severity == "error"]
 
 
-def parse_submission(path: Path, data_year: int, reading: Sheets | Finding | None = None) -> ParsedSubmission:
-    """`reading`: the file as read_isolated read it (a batch reads in worker processes); read here if None."""
-    sub = ParsedSubmission(path=path, file_hash=entry_hash(path))
+def parse_submission(
+    path: Path, data_year: int, reading: Sheets | Finding | None = None, file_hash: str | None = None
+) -> ParsedSubmission:
+    """`reading`: the file as read_isolated read it (a batch reads in worker processes); read here if None.
+    `file_hash`: its entry_hash, when the batch has taken it already."""
+    sub = ParsedSubmission(path=path, file_hash=file_hash or entry_hash(path))
     findings, openable = entry_findings(path)
     sub.findings += findings
     if not openable:

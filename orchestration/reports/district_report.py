@@ -9,13 +9,13 @@ and PDF through the edition's building blocks (word.html_to_docx, pdf.html_to_pd
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from orchestration import settings
+from orchestration.reports.build import STAMP, stamped
 from orchestration.reports.formatting import grouped, scale_for, signed
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -183,13 +183,13 @@ def district_report(con: duckdb.DuckDBPyConnection, district: str, data_year: in
     return DistrictReport(district, data_year, sections)
 
 
-def render(report: DistrictReport, prev_loaded: bool) -> str:
+def render(report: DistrictReport, prev_loaded: bool) -> tuple[str, str]:
+    """(the page, digest of what it shows: build.stamped)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=True, trim_blocks=True)
-    return env.get_template("district_report.html.j2").render(
-        report=report,
-        numerals=NUMERALS,
-        prev_loaded=prev_loaded,
-        generated_at=datetime.now().strftime("%Y-%m-%d %H:%M"),
+    return stamped(
+        env.get_template("district_report.html.j2").render(
+            report=report, numerals=NUMERALS, prev_loaded=prev_loaded, generated_at=STAMP
+        )
     )
 
 
@@ -202,7 +202,7 @@ def report_dir(data_year: int) -> Path:
 def build_district_reports(con: duckdb.DuckDBPyConnection, data_year: int, out_dir: Path | None = None) -> dict:
     """Every district's report of the data year, HTML + Word + PDF, swapped in together (build.swap_in):
     {district: {kind: path}}."""
-    from orchestration.reports.build import for_print, swap_in
+    from orchestration.reports.build import Unchanged, for_print, swap_in
     from orchestration.reports.pdf import html_to_pdf
     from orchestration.reports.sources import loaded_years
     from orchestration.reports.word import html_to_docx
@@ -212,14 +212,19 @@ def build_district_reports(con: duckdb.DuckDBPyConnection, data_year: int, out_d
     reports = [district_report(con, d, data_year) for d in districts_with_schools(con, data_year)]
     files: dict[str, dict[str, Path]] = {}
 
+    unchanged = Unchanged(out_dir)
+
     def write(work: Path) -> None:
         for report in reports:
-            html = render(report, prev_loaded)
+            html, digest = render(report, prev_loaded)
             stem = f"{report.district}_{data_year}"
+            files[report.district] = {k: out_dir / f"{stem}.{k}" for k in ("html", "docx", "pdf")}
+            if unchanged.keep(stem, digest, list(files[report.district].values()), work):
+                continue
             (work / f"{stem}.html").write_text(html, encoding="utf-8")
             html_to_docx(html, work / f"{stem}.docx")
             html_to_pdf(for_print(html), work / f"{stem}.pdf")
-            files[report.district] = {k: out_dir / f"{stem}.{k}" for k in ("html", "docx", "pdf")}
+        unchanged.save(work)
 
     swap_in(out_dir, write)
     return files

@@ -9,13 +9,10 @@ what a school wrote (explanations) is autoescaped text. Files: var/reports/<year
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -23,6 +20,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from orchestration.reports import numerals
+from orchestration.reports.build import STAMP, stamped
 from orchestration.reports.formatting import grouped, scale_for, signed
 from orchestration.reports.render import _env
 from orchestration.reports.sources import clean
@@ -223,8 +221,7 @@ def render_school(data: YearData, school_code: str) -> SchoolReport:
             generated_at=STAMP,
         )
     )
-    digest = hashlib.sha256((_WRITERS + html).encode()).hexdigest()
-    html = html.replace(STAMP, datetime.now().strftime("%Y-%m-%d %H:%M"))
+    html, digest = stamped(html)
     report = SchoolReport(
         school_code, school["school_name"], data.year, html, trace.numbers, list(trace.problems), digest
     )
@@ -267,12 +264,6 @@ def _warning(w: dict) -> dict:
     }
 
 
-DIGESTS = ".digests.json"  # file stem -> digest of the report it holds
-STAMP = "@@generated_at@@"  # where the generation time goes, left out of the digest
-# the writers' code is part of what a file holds: a new layout rewrites every report
-_WRITERS = hashlib.sha256(
-    b"".join((Path(__file__).parent / name).read_bytes() for name in ("school_report.py", "word.py", "pdf.py"))
-).hexdigest()
 UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
@@ -290,16 +281,10 @@ class Written:
     kept: int = 0  # schools whose report showed the same as before: its files carried over, not rewritten
 
 
-def _digests(folder: Path) -> dict[str, str]:
-    path = folder / DIGESTS
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
 def _write_pdfs(prints: list[tuple[str, Path]]) -> None:
     """Laying out the pages takes about a second per school: one process per core (spawned: the calling
     process runs Dagster's threads)."""
     import multiprocessing
-    import os
     from concurrent.futures import ProcessPoolExecutor
 
     from orchestration.reports.pdf import html_to_pdf
@@ -316,16 +301,14 @@ def _write_pdfs(prints: list[tuple[str, Path]]) -> None:
 def write_school_reports(data: YearData, out_dir: Path, pdf: bool = True, lock=None) -> Written:
     """Every school's report of the year, swapped in together for out_dir (build.swap_in). `lock`, if given, is
     held around the swap (the writer lock)."""
-    from orchestration.reports.build import for_print, swap_in
+    from orchestration.reports.build import Unchanged, for_print, swap_in
     from orchestration.reports.word import html_to_docx
 
     seconds = {"html": 0.0, "docx": 0.0, "pdf": 0.0}
     files: dict[str, dict[str, Path]] = {}
     problems: list[str] = []
 
-    digests_before = _digests(out_dir)
-    digests: dict[str, str] = {}
-    kept: list[str] = []
+    unchanged = Unchanged(out_dir)
 
     def write(work: Path) -> None:
         prints: list[tuple[str, Path]] = []
@@ -336,11 +319,7 @@ def write_school_reports(data: YearData, out_dir: Path, pdf: bool = True, lock=N
             problems.extend(f"{code}：{p}" for p in report.problems)
             stem = file_stem(code, report.school_name, data.year)
             files[code] = {kind: out_dir / f"{stem}.{kind}" for kind in kinds}
-            digests[stem] = report.digest
-            if digests_before.get(stem) == report.digest and all(p.is_file() for p in files[code].values()):
-                for path in files[code].values():
-                    os.link(path, work / path.name)  # the same files, not copies: the old folder goes
-                kept.append(code)
+            if unchanged.keep(stem, report.digest, list(files[code].values()), work):
                 continue
             (work / f"{stem}.html").write_text(report.html, encoding="utf-8")
             seconds["html"] += time.perf_counter() - start
@@ -352,10 +331,10 @@ def write_school_reports(data: YearData, out_dir: Path, pdf: bool = True, lock=N
         start = time.perf_counter()
         _write_pdfs(prints)
         seconds["pdf"] = time.perf_counter() - start
-        (work / DIGESTS).write_text(json.dumps(digests, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        unchanged.save(work)
 
     # written beside the year's folder, not in it: the year's edition, built meanwhile in another step,
     # replaces that folder whole (it carries schools/ over, under the writer lock this swap holds too)
     out_dir.parent.parent.mkdir(parents=True, exist_ok=True)
     swap_in(out_dir, write, work_in=out_dir.parent.parent, lock=lock)
-    return Written(out_dir, files, seconds, problems, len(kept))
+    return Written(out_dir, files, seconds, problems, unchanged.kept)
