@@ -264,7 +264,10 @@ def school_values(data_year: int) -> dict[str, dict[str, object]]:
                 explicit = totals.get((data_year, s.name, code))
                 mean = totals[(data_year, level, code)][0] / max(len(members), 1)
                 total = explicit[0] if explicit else round(mean * OUTSIDE_SCOPE_SHARE)
-                _allocate_indicator(code, data_year, [s], total, out, 0)
+                # its parts are rounded one by one, so together they may pass their whole by a unit: keep each
+                # within what the whole leaves (a no-op where they fit), and close exact breakdowns below
+                _allocate_indicator(code, data_year, [s], max(0, int(min(total, _caps(code, out[s.code])))), out, 0)
+            _close_exhaustive_breakdowns(out[s.code])
         for s in registry:
             if s.level == level and any(v is not None for v in out[s.code].values()):  # schools that submit
                 out[s.code].update({code: _school_rate(code, s.code, data_year) for code in school_level})
