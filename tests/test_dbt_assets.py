@@ -76,3 +76,15 @@ def test_each_model_asset_shows_its_columns():
         if c.type == "?" or not c.description
     )
     assert not untyped, untyped
+
+
+def test_a_reference_build_holds_while_its_inputs_and_tables_do():
+    from orchestration.defs.dbt import REFERENCE_RELATIONS, carried_over
+
+    last = ("run-1", "abc")
+    assert carried_over(last, "abc", []) == "run-1"
+    assert carried_over(last, "abd", []) is None  # a seed, model or macro changed
+    assert carried_over(last, "abc", ["marts.dim_school"]) is None  # a table gone from the warehouse
+    assert carried_over(None, "abc", []) is None  # never built (or its last build had a failing test)
+    assert {"marts.dim_school", "marts.dim_indicator", "intermediate.int_school_years"} <= REFERENCE_RELATIONS
+    assert "reference.schools" in REFERENCE_RELATIONS and "marts.fct_school_indicator" not in REFERENCE_RELATIONS

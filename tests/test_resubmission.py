@@ -113,6 +113,9 @@ def test_only_the_school_and_its_year_are_reprocessed(resubmitted):
     meta, partitions = _metadata(resubmission, ["raw", "submissions"])
     assert meta["accepted"].value == 1 and meta["unchanged"].value == before["files_2025"] - 1
     assert partitions == {"2025"}
+    # seeds and dimensions unchanged: the reference build of the base run holds, nothing of it is rebuilt
+    reference, _ = _metadata(resubmission, ["marts", "dim_school"])
+    assert "unchanged_since_run" in reference
     for table, old in before["invocations"].items():
         new = after["invocations"][table]
         assert new[2024] == old[2024], f"{table}: 2024 was rebuilt"
