@@ -165,6 +165,11 @@ def test_report_command_builds_an_edition_and_prints_its_files(built_warehouse, 
     folder = settings.report_dir("2023")
     for name in ("annual_report.html", "annual_report.docx", "annual_report.pdf", "data_appendix.csv"):
         assert str(folder / name) in printed and (folder / name).stat().st_size > 0
+    # built again from the same marts: the report shows the same, its files are kept (not laid out again)
+    inode = (folder / "annual_report.pdf").stat().st_ino
+    assert main(["report", "--edition", "2023"]) == 0
+    assert (folder / "annual_report.pdf").stat().st_ino == inode
+    assert (folder / "data_appendix.csv").stat().st_size > 0
 
 
 def test_an_edition_waits_for_the_year_it_compares_with(built_warehouse):

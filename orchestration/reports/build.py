@@ -5,16 +5,12 @@ appendix CSV into var/reports/<edition>/ — all of them or, when the check fail
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
-import os
 import re
 import shutil
 import tempfile
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -22,6 +18,7 @@ import duckdb
 from orchestration.reports.edition import Edition
 from orchestration.reports.render import Rendered, render_edition
 from orchestration.reports.sources import loaded_years
+from orchestration.reports.unchanged import Unchanged
 from orchestration.workbook_text import safe_cell
 
 APPENDIX_COLUMNS = {
@@ -76,11 +73,16 @@ def build_edition(con: duckdb.DuckDBPyConnection, edition: Edition, out_dir: Pat
     if rendered.problems:
         raise EditionCheckFailed(edition, rendered.problems)
 
+    unchanged = Unchanged(out_dir)
+
     def write(work: Path) -> None:
-        (work / "annual_report.html").write_text(rendered.html, encoding="utf-8")
-        html_to_docx(rendered.html, work / "annual_report.docx")
-        html_to_pdf(for_print(rendered.html), work / "annual_report.pdf")
+        pages = [out_dir / f"annual_report.{kind}" for kind in ("html", "docx", "pdf")]
+        if not unchanged.keep("annual_report", rendered.digest, pages, work):  # the same report is not laid out again
+            (work / "annual_report.html").write_text(rendered.html, encoding="utf-8")
+            html_to_docx(rendered.html, work / "annual_report.docx")
+            html_to_pdf(for_print(rendered.html), work / "annual_report.pdf")
         write_appendix(rendered, work / "data_appendix.csv")
+        unchanged.save(work)
         if (out_dir / KEPT).is_dir():  # the school reports of the same year live beside the edition's files
             (out_dir / KEPT).rename(work / KEPT)
 
@@ -118,42 +120,6 @@ def swap_in(
             shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-STAMP = "@@generated_at@@"  # where a page's generation time goes: left out of what it shows
-DIGESTS = ".digests.json"  # in a folder of reports: file stem -> digest of what its files show
-_WRITERS = hashlib.sha256(
-    b"".join((Path(__file__).parent / n).read_bytes() for n in ("word.py", "pdf.py", "build.py"))
-).hexdigest()  # the Word and PDF writers are part of what a file holds: a new layout rewrites every report
-
-
-def stamped(html: str) -> tuple[str, str]:
-    """A page rendered with STAMP for its generation time: (the page with the time, digest of what it shows)."""
-    digest = hashlib.sha256((_WRITERS + html).encode()).hexdigest()
-    return html.replace(STAMP, datetime.now().strftime("%Y-%m-%d %H:%M")), digest
-
-
-class Unchanged:
-    """The reports of a folder's next build that show what they showed in its last: their files are
-    hard-linked into the new folder (swap_in's work folder), not written again."""
-
-    def __init__(self, out_dir: Path) -> None:
-        path = out_dir / DIGESTS
-        self.before = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        self.after: dict[str, str] = {}
-        self.kept = 0
-
-    def keep(self, stem: str, digest: str, paths: list[Path], work: Path) -> bool:
-        self.after[stem] = digest
-        if self.before.get(stem) != digest or not all(p.is_file() for p in paths):
-            return False
-        for path in paths:
-            os.link(path, work / path.name)
-        self.kept += 1
-        return True
-
-    def save(self, work: Path) -> None:
-        (work / DIGESTS).write_text(json.dumps(self.after, ensure_ascii=False, sort_keys=True), encoding="utf-8")
 
 
 SOURCES = re.compile(r'<section class="sources">.*?</section>', re.S)

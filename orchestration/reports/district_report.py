@@ -15,8 +15,8 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from orchestration import settings
-from orchestration.reports.build import STAMP, stamped
 from orchestration.reports.formatting import grouped, scale_for, signed
+from orchestration.reports.unchanged import STAMP, stamped
 
 TEMPLATES = Path(__file__).parent / "templates"
 LEVELS = ("高职", "中职")
@@ -202,9 +202,10 @@ def report_dir(data_year: int) -> Path:
 def build_district_reports(con: duckdb.DuckDBPyConnection, data_year: int, out_dir: Path | None = None) -> dict:
     """Every district's report of the data year, HTML + Word + PDF, swapped in together (build.swap_in):
     {district: {kind: path}}."""
-    from orchestration.reports.build import Unchanged, for_print, swap_in
+    from orchestration.reports.build import for_print, swap_in
     from orchestration.reports.pdf import html_to_pdf
     from orchestration.reports.sources import loaded_years
+    from orchestration.reports.unchanged import Unchanged
     from orchestration.reports.word import html_to_docx
 
     out_dir = out_dir or report_dir(data_year)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -20,6 +19,7 @@ from orchestration.reports.metrics import Lookup
 from orchestration.reports.sources import NO_CHANGE, NO_PREV, NOT_COLLECTED, Sources
 from orchestration.reports.tables import completeness, render_table
 from orchestration.reports.trace import Trace, Traced
+from orchestration.reports.unchanged import STAMP, stamped
 
 BODY_START, BODY_END = "<main>", "</main>"
 
@@ -36,6 +36,7 @@ class Rendered:
     numbers: list[Traced]
     problems: list[str] = field(default_factory=list)  # unknown metrics/facts/tables, untraced numerals
     prev_missing: bool = False  # the previous data year not loaded: no comparisons (上年数据未采集)
+    digest: str = ""  # of what the page shows (reports.unchanged.stamped)
 
     @property
     def body(self) -> str:
@@ -133,9 +134,10 @@ def render_edition(con: duckdb.DuckDBPyConnection, edition: Edition) -> Rendered
         numbers=trace.numbers,
         quality=_quality(con, edition.data_year),
         prev_missing=sources.prev_missing,
-        generated_at=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        generated_at=STAMP,
     )
-    rendered = Rendered(edition, html, trace.numbers, list(trace.problems), sources.prev_missing)
+    html, digest = stamped(html)
+    rendered = Rendered(edition, html, trace.numbers, list(trace.problems), sources.prev_missing, digest)
     rendered.problems += [str(u) for u in numerals.untraced(rendered.body)]
     return rendered
 

@@ -20,12 +20,12 @@ import pandas as pd
 from markupsafe import Markup
 
 from orchestration.reports import numerals
-from orchestration.reports.build import STAMP, stamped
 from orchestration.reports.formatting import grouped, scale_for, signed
 from orchestration.reports.render import _env
 from orchestration.reports.sources import clean
 from orchestration.reports.tables import Data
 from orchestration.reports.trace import Trace
+from orchestration.reports.unchanged import STAMP, stamped
 
 MART = "marts.mart_school_indicator_year"
 REPORTING = "marts.mart_school_reporting"
@@ -301,7 +301,8 @@ def _write_pdfs(prints: list[tuple[str, Path]]) -> None:
 def write_school_reports(data: YearData, out_dir: Path, pdf: bool = True, lock=None) -> Written:
     """Every school's report of the year, swapped in together for out_dir (build.swap_in). `lock`, if given, is
     held around the swap (the writer lock)."""
-    from orchestration.reports.build import Unchanged, for_print, swap_in
+    from orchestration.reports.build import for_print, swap_in
+    from orchestration.reports.unchanged import Unchanged
     from orchestration.reports.word import html_to_docx
 
     seconds = {"html": 0.0, "docx": 0.0, "pdf": 0.0}
