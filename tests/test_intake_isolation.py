@@ -121,10 +121,10 @@ def test_a_parser_failure_on_one_file_is_that_files_finding(tmp_path, monkeypatc
         (tmp_path / "samples" / "2025" / f"{code}_2025.xlsx").rename(folder / f"{code}_2025.xlsx")
     real = batch.parse_submission
 
-    def parse(path, data_year, reading=None):
+    def parse(path, data_year, reading=None, file_hash=None):
         if path.name.startswith("BJZZ002"):
             raise KeyError("odd cell")
-        return real(path, data_year, reading)
+        return real(path, data_year, reading, file_hash)
 
     monkeypatch.setattr(batch, "parse_submission", parse)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
