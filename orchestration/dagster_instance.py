@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from orchestration import settings
@@ -54,11 +55,34 @@ def ensure_home() -> Path:
     return home
 
 
+STOP_GRACE_SECONDS = 60  # dagster dev's own clean shutdown; then its processes are killed
+
+
 def run_ui(host: str, port: int) -> int:
-    """`dagster dev` on the code location, against the shared home. SIGTERM (a service manager, a
-    container stop) is passed on as the Ctrl-C that dagster dev shuts down cleanly on."""
+    """`dagster dev` on the code location, against the shared home."""
     ensure_home()
     command = [str(Path(sys.executable).parent / "dagster"), "dev", "-m", CODE_LOCATION]
-    ui = subprocess.Popen([*command, "-h", host, "-p", str(port)], cwd=settings.REPO_ROOT)
-    signal.signal(signal.SIGTERM, lambda *_: ui.send_signal(signal.SIGINT))
-    return ui.wait()
+    return supervise([*command, "-h", host, "-p", str(port)], settings.REPO_ROOT)
+
+
+def supervise(command: list[str], cwd: Path, grace: float = STOP_GRACE_SECONDS) -> int:
+    """Run `command` until it ends. SIGTERM (a service manager, a container stop) and Ctrl-C are passed on
+    as the Ctrl-C that dagster dev shuts down cleanly on; if it has not stopped `grace` seconds later (a code
+    server still loading), its processes are killed."""
+    # its own process group: one signal reaches the webserver, the daemon and their code servers
+    child = subprocess.Popen(command, cwd=cwd, start_new_session=True)
+    stop_by: list[float] = []
+
+    def stop(*_) -> None:
+        if not stop_by:
+            stop_by.append(time.monotonic() + grace)
+            os.killpg(child.pid, signal.SIGINT)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while True:
+        try:
+            return child.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            if stop_by and time.monotonic() > stop_by[0]:
+                os.killpg(child.pid, signal.SIGKILL)

@@ -77,3 +77,28 @@ def test_the_ui_serves_the_code_location_and_stops_on_sigterm(tmp_path):
         if ui.poll() is None:
             ui.kill()
             ui.wait()
+
+
+STUBBORN = (
+    "import os, signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); print(os.getpid(), flush=True); "
+    "time.sleep(600)"
+)
+SUPERVISOR = (
+    "import sys; from pathlib import Path; from orchestration.dagster_instance import supervise; "
+    "sys.exit(supervise([sys.executable, '-c', sys.argv[1]], Path('.'), grace=2))"
+)
+
+
+@pytest.mark.process
+def test_a_ui_that_ignores_the_stop_is_killed_after_the_grace(tmp_path):
+    """dagster dev can sit out a Ctrl-C (a code server still loading on a busy machine): the stop still ends it."""
+    ui = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISOR, STUBBORN], cwd=settings.REPO_ROOT, stdout=subprocess.PIPE, text=True
+    )
+    stubborn = int(ui.stdout.readline())
+    started = time.monotonic()
+    ui.send_signal(signal.SIGTERM)
+    assert ui.wait(timeout=120) == 256 - signal.SIGKILL  # supervise returned the child's -9
+    assert time.monotonic() - started < 60
+    with pytest.raises(ProcessLookupError):
+        os.kill(stubborn, 0)
