@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from orchestration import catalogue
 from orchestration.intake.explanations import COLUMNS, FILLED_BY_SCHOOL, SHEET
 from orchestration.intake.files import safe_file_name
+from orchestration.reports.unchanged import DIGESTS
 from orchestration.workbook_text import print_setup, safe_cell, visible_controls
 
 PROBLEM_SHEET = "问题清单"
@@ -83,7 +84,7 @@ def feedback_title(
     )
 
 
-DIGESTS = ".digests.json"  # per workbook, a digest of what it shows: unchanged workbooks are not rewritten
+# per workbook, a digest of what it shows (the reports' file name): unchanged workbooks are not rewritten
 _LAYOUT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a new layout rewrites every workbook
 
 
