@@ -4,9 +4,11 @@
 
 For each N: a copy of the repository with a synthetic registry of N schools (benchmarks/registry.py), its landing
 workbooks from the project's sample generator (cached per N under --cache), a bare python-calamine read of them,
-then `vocwh run --year <year>` three times in a fresh VOCWH_HOME: the full run, a re-run with nothing new, and a
-run after one school resubmitted a changed file. Wall time and peak memory per process tree (Linux /proc), stage
-times from the Dagster run the CLI recorded. Writes a markdown table to --out and prints it.
+then `vocwh run --year <year> --job year_figures` (landing → marts → city report → publication) three times in a
+fresh VOCWH_HOME: the full run, a re-run with nothing new, and a run after one school resubmitted a changed file;
+after the full run, up to --unit-reports-up-to schools, the schools' and districts' own reports in their run.
+Wall time and peak memory per process tree (Linux /proc), stage times from the Dagster run the CLI recorded.
+Writes a markdown table to --out and prints it.
 """
 
 from __future__ import annotations
@@ -105,9 +107,11 @@ def cached_landing(copy: Path, cache: Path, year: int, env: dict[str, str], dead
     return folder, {**info, "cached": False}
 
 
-def run_cli(copy: Path, env: dict[str, str], year: int, deadline: Deadline, log: Path) -> tuple[Measured, str | None]:
-    """`vocwh run --year <year>` with the CLI's default executor, measured; the run id it printed, if any."""
-    cmd = [PYTHON, "-m", "orchestration.cli", "run", "--year", str(year)]
+def run_cli(
+    copy: Path, env: dict[str, str], year: int, deadline: Deadline, log: Path, job: str = "year_figures"
+) -> tuple[Measured, str | None]:
+    """`vocwh run --year <year> --job <job>` with the CLI's default executor, measured; the run id it printed."""
+    cmd = [PYTHON, "-m", "orchestration.cli", "run", "--year", str(year), "--job", job]
     measured = run_measured(cmd, copy, env, deadline.left(), log)
     if measured.returncode is None:
         raise TimeoutError(f"per-N timeout reached during {log.name}")
@@ -139,6 +143,9 @@ def bench_one(n: int, args, workdir: Path, row: dict) -> None:
     row["full_stages"] = run_stages(dagster_home, run_id)
     if not row["full_ok"]:
         raise RuntimeError(f"full run failed (exit {full.returncode}): {(full.stdout + full.stderr)[-1500:]}")
+    if n <= args.unit_reports_up_to:
+        unit, unit_id = run_cli(copy, env, args.year, deadline, workdir / "log-unit", "school_and_district_reports")
+        row["unit"], row["unit_stages"] = unit, run_stages(dagster_home, unit_id) if unit_id else None
 
     noop, _ = run_cli(copy, env, args.year, deadline, workdir / "log-noop")
     row["noop"], row["noop_nothing_new"] = noop, NOTHING_NEW in noop.stdout
@@ -170,8 +177,8 @@ def _s(x: float | None) -> str:
 
 HEADER = (
     "| schools | files | generation s | bare calamine read s | intake s | intake/bare | checks s | dbt s "
-    "| feedback s | reports s | publication s | other s | start-up s | total s | peak MiB | no-op re-run s "
-    "| one-school resubmission s (% of full) |"
+    "| feedback s | city report s | publication s | other s | start-up s | total s | peak MiB | no-op re-run s "
+    "| one-school resubmission s (% of full) | school and district reports s (per school) |"
 )
 
 
@@ -182,7 +189,7 @@ def measured(r: dict) -> bool:
 
 def table_row(r: dict) -> str:
     if not measured(r):
-        return f"| {r['n']} | " + " | ".join(["—"] * 15) + f" | FAILED: {r.get('error', 'full run failed')} |"
+        return f"| {r['n']} | " + " | ".join(["—"] * 16) + f" | FAILED: {r.get('error', 'full run failed')} |"
     st: RunStages = r["full_stages"]
     intake, bare, total = st.stages["intake"], r["bare"]["seconds"], r["full"].wall
     gen = r["generation"]
@@ -193,6 +200,11 @@ def table_row(r: dict) -> str:
         resub = f"{_s(r['resub'].wall)} ({100 * r['resub'].wall / total:.0f} %){'' if r['resub_ok'] else ' FAILED'}"
     if "error" in r:
         resub += f" — then FAILED: {r['error']}"
+    unit = "not run (N above --unit-reports-up-to)"
+    if r.get("unit_stages"):
+        unit = f"{_s(r['unit'].wall)} ({r['unit'].wall / r['files']:.2f})"
+    elif "unit" in r:
+        unit = f"{_s(r['unit'].wall)} FAILED"
     cells = [
         r["n"],
         r["files"],
@@ -206,6 +218,7 @@ def table_row(r: dict) -> str:
         f"{r['full'].peak_mib:.0f}",
         noop,
         resub,
+        unit,
     ]
     return "| " + " | ".join(map(str, cells)) + " |"
 
@@ -217,7 +230,7 @@ def details(r: dict) -> list[str]:
         return [f"### N = {r['n']}: failed", *failure]
     full: RunStages = r["full_stages"]
     resub: RunStages | None = r.get("resub_stages")
-    peaks = ", ".join(f"{k} {r[k].peak_mib:.0f} MiB" for k in ("full", "noop", "resub") if k in r)
+    peaks = ", ".join(f"{k} {r[k].peak_mib:.0f} MiB" for k in ("full", "unit", "noop", "resub") if k in r)
     lines = [
         f"### N = {r['n']}",
         "",
@@ -236,17 +249,18 @@ def details(r: dict) -> list[str]:
     submissions = full.metadata.get("raw/submissions", {})
     quarantined = len(submissions.get("quarantined") or {})
     lines += ["", f"Intake: accepted {submissions.get('accepted', '?')}, quarantined {quarantined}."]
-    schools = full.metadata.get("reports/school_reports", {})
+    unit: RunStages | None = r.get("unit_stages")
+    schools = unit.metadata.get("reports/school_reports", {}) if unit else {}
     if schools.get("schools"):
-        step = full.steps.get("reports__school_reports", 0.0)
+        step = unit.steps.get("reports__school_reports", 0.0)
         lines.append(
             f"School reports: {step:.1f} s for {schools['schools']} schools = {step / schools['schools']:.2f} s "
             f"per school (render {schools.get('render_seconds')} s, Word {schools.get('word_seconds')} s, "
             f"PDF {schools.get('pdf_seconds')} s, as the asset records them; the PDFs in one process per core)."
         )
-    districts = full.metadata.get("reports/district_reports", {})
+    districts = unit.metadata.get("reports/district_reports", {}) if unit else {}
     if districts.get("districts"):
-        step = full.steps.get("reports__district_reports", 0.0)
+        step = unit.steps.get("reports__district_reports", 0.0)
         lines.append(f"District reports: {step:.1f} s for {districts['districts']} districts.")
     return [*lines, *failure, ""]
 
@@ -273,7 +287,7 @@ def report(rows: list[dict], args) -> str:
         + f"--schools {' '.join(map(str, args.schools))} --year {args.year} --out {args.out}`",
         "",
         HEADER,
-        "|" + " ---: |" * 17,
+        "|" + " ---: |" * 18,
         *(table_row(r) for r in rows),
         "",
     ]
@@ -310,6 +324,12 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/vocwh-bench-cache"), help="landing files per N")
     parser.add_argument("--timeout", type=float, default=7200, help="seconds per N, all its steps together")
     parser.add_argument("--keep", action="store_true", help="keep each N's repository copy and home")
+    parser.add_argument(
+        "--unit-reports-up-to",
+        type=int,
+        default=1000,
+        help="time the school and district reports' run for N up to this (about a second per school)",
+    )
     args = parser.parse_args()
     rows = []
     for n in args.schools:

@@ -105,7 +105,7 @@ def _run(args) -> int:
     instance = DagsterInstance.get()
     for n, year in enumerate(years):
         forced = args.force or args.full_refresh
-        last = None if forced else run_inputs.last_unchanged_run(year)
+        last = None if forced else run_inputs.last_unchanged_run(year, args.job)
         if last is not None:
             print(
                 f"data year {year}: nothing new since run {last['run_id']} ({last['at']}): landing files, rules, "
@@ -117,11 +117,11 @@ def _run(args) -> int:
             "loggers": QUIET,
             "ops": {"warehouse_dbt_models": {"config": {"full_refresh": args.full_refresh and n == 0}}},
         }
-        result = _execute(args.executor, year, instance, run_config)
+        result = _execute(args.executor, args.job, year, instance, run_config)
         print(f"data year {year}: {'success' if result.success else 'FAILED'} (run {result.run_id})")
         if not result.success:
             return 1
-        run_inputs.record_run(year, result.run_id, inputs)
+        run_inputs.record_run(year, args.job, result.run_id, inputs)
     print(f"warehouse: {settings.duckdb_path()}")
     print(f"published: {settings.published_path()}  (analysts: open read-only)")
     from orchestration.reports.edition import editions
@@ -139,7 +139,10 @@ def _print_school_reports(year: int) -> None:
     if count:
         print(f"school reports {year}: {folder} ({count} schools; HTML, Word, PDF)")
     else:
-        print(f"school reports {year}: not built")
+        print(
+            f"school reports {year}: not built (after `--job year_figures`: "
+            f"`vocwh run --year {year} --job school_and_district_reports`)"
+        )
 
 
 def _print_report(edition) -> None:
@@ -204,13 +207,15 @@ def _report(args) -> int:
     return 0
 
 
-def _execute(executor: str, year: int, instance, run_config: dict):
+def _execute(executor: str, job_name: str, year: int, instance, run_config: dict):
     import dagster as dg
 
     from orchestration import definitions
 
+    if job_name == "school_and_district_reports":  # no dbt step in it
+        run_config = {k: v for k, v in run_config.items() if k != "ops"}
     if executor == "in_process":
-        job = definitions.defs.resolve_job_def("annual_report")
+        job = definitions.defs.resolve_job_def(job_name)
         return job.execute_in_process(
             partition_key=str(year),
             instance=instance,
@@ -221,7 +226,7 @@ def _execute(executor: str, year: int, instance, run_config: dict):
     # each step in its own process, as the Dagster UI runs it
     run_config = {**run_config, "execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
     return dg.execute_job(
-        dg.reconstructable(definitions.annual_report_job),
+        dg.build_reconstructable_job("orchestration.definitions", "job_named", reconstructable_args=(job_name,)),
         instance=instance,
         run_config=run_config,
         tags={"dagster/partition": str(year), **REPOSITORY_LABEL},
@@ -287,6 +292,13 @@ def main(argv: list[str] | None = None) -> int:
         help="run steps in this process or each in its own",
     )
     r.add_argument("--force", action="store_true", help="run even when nothing changed since the last successful run")
+    r.add_argument(
+        "--job",
+        choices=["annual_report", "year_figures", "school_and_district_reports"],
+        default="annual_report",
+        help="annual_report: everything; at national scale year_figures (everything but the schools' and districts' "
+        "own reports) then school_and_district_reports",
+    )
     r.set_defaults(func=_run)
     e = sub.add_parser("report", help="build one report edition (HTML, Word, PDF, data appendix) from the warehouse")
     e.add_argument(

@@ -24,15 +24,17 @@ defs = dg.Definitions(
         automation.intake_job,
         automation.marts_and_reports_job,
         automation.publish_job,
+        automation.year_figures_job,
+        automation.school_and_district_reports_job,
     ],
     schedules=[automation.annual_refresh],
-    sensors=[automation.landing_folder_sensor, automation.run_failure_alert],
+    sensors=[automation.landing_folder_sensor, automation.reports_after_year_figures, automation.run_failure_alert],
     resources=resources.default_resources(),
     # a run uses the loggers its run config names (none: Dagster's console logger); `vocwh run` names both
     loggers={"console": dg.colored_console_logger, "progress": progress.step_progress},
 )
 
 
-def annual_report_job() -> dg.JobDefinition:
-    """The job, for executors that run each step in its own process (dg.reconstructable)."""
-    return defs.resolve_job_def("annual_report")
+def job_named(name: str) -> dg.JobDefinition:
+    """A job by name, for executors that run each step in its own process (dg.build_reconstructable_job)."""
+    return defs.resolve_job_def(name)

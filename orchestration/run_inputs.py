@@ -44,21 +44,29 @@ def _records() -> dict[str, dict[str, str]]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def last_unchanged_run(data_year: int) -> dict[str, str] | None:
-    """The last successful run of the year when nothing it was made from has changed since (and its
-    warehouse and published copy are still there); None when the year must run."""
-    record = _records().get(str(data_year))
-    if record is None or not (settings.duckdb_path().exists() and settings.published_path().exists()):
+def _key(data_year: int, job: str) -> str:
+    return str(data_year) if job == "annual_report" else f"{data_year} {job}"
+
+
+def last_unchanged_run(data_year: int, job: str = "annual_report") -> dict[str, str] | None:
+    """The job's last successful run of the year when nothing it was made from has changed since (and its
+    warehouse and published copy are still there); None when the year must run. A run of the annual job
+    stands for its parts too."""
+    records = _records()
+    candidates = [records.get(_key(data_year, j)) for j in dict.fromkeys((job, "annual_report"))]
+    candidates = [r for r in candidates if r is not None]
+    if not candidates or not (settings.duckdb_path().exists() and settings.published_path().exists()):
         return None
-    return record if record["fingerprint"] == fingerprint(data_year) else None
+    inputs = fingerprint(data_year)
+    return next((r for r in candidates if r["fingerprint"] == inputs), None)
 
 
-def record_run(data_year: int, run_id: str, inputs: str) -> None:
+def record_run(data_year: int, job: str, run_id: str, inputs: str) -> None:
     """`inputs`: the fingerprint taken before the run started (a file landing during the run makes the
     next run go ahead)."""
     records = _records()
     at = datetime.now(UTC).isoformat(timespec="seconds")
-    records[str(data_year)] = {"fingerprint": inputs, "run_id": run_id, "at": at}
+    records[_key(data_year, job)] = {"fingerprint": inputs, "run_id": run_id, "at": at}
     path = _record_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -8,16 +8,29 @@ import dagster as dg
 from orchestration.definitions import defs
 from orchestration.defs.resources import default_resources
 
+# scenarios read the warehouse and the edition; a PDF per school would cost minutes (tests/conftest.py)
+NO_SCHOOL_PDF = {"ops": {"reports__school_reports": {"config": {"pdf": False}}}}
+
+
+def _use_home(home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("VOCWH_HOME", str(home))
+    monkeypatch.setenv("VOCWH_DUCKDB_PATH", str(home / "warehouse.duckdb"))  # read by dbt's profile
+
 
 def materialize_year(home: Path, year: int, monkeypatch) -> dg.ExecuteInProcessResult:
     """Run intake → dbt → checks → report for `year` with the warehouse under `home`."""
-    monkeypatch.setenv("VOCWH_HOME", str(home))
-    monkeypatch.setenv("VOCWH_DUCKDB_PATH", str(home / "warehouse.duckdb"))  # read by dbt's profile
+    _use_home(home, monkeypatch)
     assets = [a for a in defs.assets] + list(defs.asset_checks)
-    # scenarios read the warehouse and the edition; a PDF per school would cost minutes (tests/conftest.py)
-    config = {"ops": {"reports__school_reports": {"config": {"pdf": False}}}}
     return dg.materialize(
-        assets, partition_key=str(year), resources=default_resources(), raise_on_error=False, run_config=config
+        assets, partition_key=str(year), resources=default_resources(), raise_on_error=False, run_config=NO_SCHOOL_PDF
+    )
+
+
+def run_job(home: Path, year: int, name: str, monkeypatch) -> dg.ExecuteInProcessResult:
+    """Run one of the project's jobs for `year` with the warehouse under `home`."""
+    _use_home(home, monkeypatch)
+    return defs.resolve_job_def(name).execute_in_process(
+        partition_key=str(year), resources=default_resources(), raise_on_error=False, run_config=NO_SCHOOL_PDF
     )
 
 

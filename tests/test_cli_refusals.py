@@ -18,7 +18,7 @@ def home(monkeypatch, tmp_path):
     monkeypatch.setattr(dg.DagsterInstance, "get", staticmethod(lambda: None))
     started = []
 
-    def execute(executor, year, instance, run_config):
+    def execute(executor, job, year, instance, run_config):
         started.append(year)
         return SimpleNamespace(success=False, run_id=f"fake-{year}")
 
@@ -101,7 +101,7 @@ def test_samples_fill_an_empty_landing_folder_before_the_check(home, monkeypatch
 def succeeding(home, monkeypatch):
     """Runs that succeed and leave a warehouse and its published copy, as a real run does."""
 
-    def execute(executor, year, instance, run_config):
+    def execute(executor, job, year, instance, run_config):
         home.started.append(year)
         for path in (settings.duckdb_path(), settings.published_path()):
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,6 +120,21 @@ def test_a_rerun_with_nothing_new_does_nothing_and_says_so(succeeding, capsys):
     assert "data year 2025: nothing new since run run-1" in capsys.readouterr().out
     assert cli.main(["run", "--year", "2025", "--force"]) == 0
     assert succeeding.started == [2025, 2025]
+
+
+def test_a_part_of_the_annual_job_is_done_by_its_own_run_or_the_annual_one(succeeding, capsys):
+    submit(2025)
+    assert cli.main(["run", "--year", "2025", "--job", "year_figures"]) == 0
+    assert cli.main(["run", "--year", "2025", "--job", "school_and_district_reports"]) == 0  # not done yet
+    assert cli.main(["run", "--year", "2025", "--job", "school_and_district_reports"]) == 0
+    assert succeeding.started == [2025, 2025]
+    assert cli.main(["run", "--year", "2025"]) == 0  # the annual job: not done by its parts
+    submit(2025, "BJGZ002")
+    assert cli.main(["run", "--year", "2025"]) == 0
+    capsys.readouterr()
+    assert cli.main(["run", "--year", "2025", "--job", "year_figures"]) == 0  # done by the annual run
+    assert succeeding.started == [2025] * 4
+    assert "data year 2025: nothing new since run run-4" in capsys.readouterr().out
 
 
 def test_a_new_file_this_year_or_last_year_runs_the_year_again(succeeding):

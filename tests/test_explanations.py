@@ -19,7 +19,7 @@ from orchestration.intake.explanations import EXPLANATION_FOLDER
 from orchestration.reports.feedback import feedback_file_name
 from orchestration.samples.generator import generate
 from tests.helpers import read_only
-from tests.pipeline import materialize_year
+from tests.pipeline import materialize_year, run_job
 
 pytestmark = pytest.mark.e2e  # runs the real Dagster graph on a warehouse of its own
 
@@ -69,6 +69,7 @@ def explained(tmp_path_factory):
     _write_fraction(noted, note="优良率按小数 0.85 填写，即 85%")
     mp = pytest.MonkeyPatch()
     held = materialize_year(home, YEAR, mp)
+    held_reports = run_job(home, YEAR, "school_and_district_reports", mp)
     with read_only(home / "warehouse.duckdb") as con:
         on_the_row = con.execute(
             "select resolution, resolved_by, resolution_text from marts.fct_submission_findings "
@@ -98,13 +99,13 @@ def explained(tmp_path_factory):
     returned.parent.mkdir(parents=True, exist_ok=True)
     wb.save(returned)
     released = materialize_year(home, YEAR, mp)
-    yield home, school, held, listed, released, error_row, on_the_row
+    yield home, school, held, listed, released, error_row, on_the_row, held_reports
     mp.undo()
     shutil.rmtree(home, ignore_errors=True)
 
 
 def test_an_open_warning_holds_the_report_back(explained):
-    home, school, held, listed, _, _, on_the_row = explained
+    home, school, held, listed, _, _, on_the_row, _ = explained
     checks = {e.check_name: e.passed for e in held.get_asset_check_evaluations()}
     assert checks["warnings_resolved"] is False
     assert not _report_ran(held) and "published/warehouse" not in _materialized(held)
@@ -119,8 +120,18 @@ def test_an_open_warning_holds_the_report_back(explained):
     assert value == 85.0
 
 
+def test_an_open_warning_holds_the_school_reports_back_when_they_run_on_their_own(explained):
+    """At national scale the school and district reports are a run of their own after the year's figures:
+    the gate runs again in it, on what the warehouse holds."""
+    held_reports = explained[-1]
+    assert [(e.check_name, e.passed) for e in held_reports.get_asset_check_evaluations()] == [
+        ("warnings_resolved", False)
+    ]
+    assert not held_reports.success and not _materialized(held_reports)
+
+
 def test_the_explanation_releases_the_warning_and_records_who_and_when(explained):
-    home, school, _, _, released, _, _ = explained
+    home, school, _, _, released, _, _, _ = explained
     checks = {e.check_name: e.passed for e in released.get_asset_check_evaluations()}
     assert checks["warnings_resolved"] is True
     assert _report_ran(released) and "published/warehouse" in _materialized(released)
@@ -138,7 +149,7 @@ def test_the_explanation_releases_the_warning_and_records_who_and_when(explained
 
 
 def test_an_explanation_of_an_error_is_refused(explained):
-    home, school, _, _, _, error_row, _ = explained
+    home, school, _, _, _, error_row, _, _ = explained
     with read_only(home / "warehouse.duckdb") as con:
         refused = con.execute(
             "select row_number, problem_rule_id, problem_zh from raw.warning_explanations "

@@ -44,6 +44,26 @@ publish_job = dg.define_asset_job(
     description="Publish the analysts' copy (and Data Docs) again.",
 )
 
+# The schools' and districts' own reports: under a second each per school (mostly the PDF), so hours at national
+# scale. There the year's figures run without them and they follow in a run of their own, behind the same gate
+# (the feedback's blocking warnings_resolved check runs again in that run, on what the warehouse holds).
+SCHOOL_AND_DISTRICT_REPORTS = dg.AssetSelection.assets(["reports", "school_reports"], ["reports", "district_reports"])
+year_figures_job = dg.define_asset_job(
+    "year_figures",
+    tags=WRITES_WAREHOUSE,
+    selection=dg.AssetSelection.all() - SCHOOL_AND_DISTRICT_REPORTS,
+    description="The annual job without the schools' and districts' own reports: intake, dbt build, quality gates, "
+    "school feedback, the city report and publication. When it succeeds, school_and_district_reports follows.",
+)
+school_and_district_reports_job = dg.define_asset_job(
+    "school_and_district_reports",
+    tags=WRITES_WAREHOUSE,
+    selection=SCHOOL_AND_DISTRICT_REPORTS
+    | dg.AssetSelection.checks(dg.AssetCheckKey(dg.AssetKey(["feedback", "school_feedback"]), "warnings_resolved")),
+    description="Each school's and each district's report of the year, from the warehouse as the last run left it, "
+    "behind the feedback's warnings_resolved gate.",
+)
+
 
 class MissingTemplateError(RuntimeError):
     """The calendar says a data year is due, but the year has no submission template."""
@@ -218,11 +238,24 @@ def notify(alert: dict, logger=None, opener=urllib.request.urlopen) -> None:
             logger.warning(f"alert webhook {url} failed: {exc}")
 
 
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[year_figures_job],
+    request_job=school_and_district_reports_job,
+    description="After a successful year_figures run, the same year's school and district reports.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def reports_after_year_figures(context: dg.RunStatusSensorContext):
+    partition = context.dagster_run.tags.get("dagster/partition")
+    return dg.RunRequest(partition_key=partition, run_key=f"after-{context.dagster_run.run_id}")
+
+
 @dg.run_failure_sensor(
-    monitored_jobs=[annual_report_job],
+    monitored_jobs=[annual_report_job, year_figures_job, school_and_district_reports_job],
     description=(
-        "A failed annual_report run (or a report held back by a blocking check) is written to "
-        "notifications.log under the warehouse home and POSTed to VOCWH_ALERT_WEBHOOK if set."
+        "A failed annual_report, year_figures or school_and_district_reports run (or a report held back by a "
+        "blocking check) is written to notifications.log under the warehouse home and POSTed to "
+        "VOCWH_ALERT_WEBHOOK if set."
     ),
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
