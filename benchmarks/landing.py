@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import time
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def generate(out: Path, year: int) -> dict:
     from orchestration.samples.generator import generate as write_samples
 
     start = time.perf_counter()
-    files = write_samples(out / "landing", [year])
+    files = write_samples(out / "landing", [year], workers=os.cpu_count() or 1)
     seconds = time.perf_counter() - start
     changed = write_resubmission(out / "landing" / str(year), out / RESUBMISSION, year)
     return {"seconds": seconds, "written": len(files), "resubmission": changed}

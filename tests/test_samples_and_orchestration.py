@@ -57,3 +57,22 @@ def test_dagster_definitions_validate():
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_samples_written_by_several_processes_are_those_written_by_one(tmp_path):
+    """The benchmark writes thousands of schools' files in forked workers: same files, same cells."""
+    from python_calamine import CalamineWorkbook
+
+    from orchestration.samples.generator import generate
+
+    def cells(path):
+        if path.suffix == ".csv":
+            return path.read_text(encoding="utf-8-sig")
+        book = CalamineWorkbook.from_path(str(path))
+        return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+    one = generate(tmp_path / "one", [2025])
+    two = generate(tmp_path / "two", [2025], workers=2)
+    assert [p.relative_to(tmp_path / "one") for p in one] == [p.relative_to(tmp_path / "two") for p in two]
+    assert len(one) > 70
+    assert all(cells(a) == cells(b) for a, b in zip(one, two, strict=True))
