@@ -126,9 +126,11 @@ def validate(
     suite_name: str,
     index_columns: list[str],
     *,
+    parameters: dict | None = None,
     gx_home: Path | None = None,
 ) -> tuple[list[Failure], int]:
-    """Store `expectations` as the gate `suite_name`, run its checkpoint on `df`; return (failures, evaluated)."""
+    """Store `expectations` as the gate `suite_name`, run its checkpoint on `df` with the suite `parameters`
+    (the values of the expectations' {"$PARAMETER": name} arguments); return (failures, evaluated)."""
     gx = _gx()
     from great_expectations.data_context import set_context
 
@@ -138,7 +140,7 @@ def validate(
     with _lock(home):
         set_context(context)  # objects GX cannot trace to their owner resolve through this one
         checkpoint = _checkpoint(gx, context, home, suite_name, [_described(e) for e in expectations], result_format)
-        outcome = checkpoint.run(batch_parameters={"dataframe": df})
+        outcome = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=parameters)
         _keep_only(context, suite_name, set(outcome.run_results))
     (result,) = outcome.run_results.values()
     failures = [

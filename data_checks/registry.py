@@ -143,7 +143,13 @@ def _frame_checks(subs: list[ParsedSubmission], level: str, data_year: int) -> l
         expectations = [e for rule in _rules_of(table) for e in table[rule["check_kind"]].expectations(rule, ctx)]
         if not expectations:
             continue
-        failures, _ = validate(ctx.frame, expectations, f"{gate}_{level}_{data_year}", index)
+        parameters = {
+            k: v
+            for rule in _rules_of(table)
+            if hasattr(table[rule["check_kind"]], "parameters")
+            for k, v in table[rule["check_kind"]].parameters(rule, ctx).items()
+        }
+        failures, _ = validate(ctx.frame, expectations, f"{gate}_{level}_{data_year}", index, parameters=parameters)
         unknown = {
             row[KEY]
             for f in failures

@@ -134,15 +134,25 @@ class Registry:
     }
 
     def expectations(self, rule: dict, ctx: Context) -> list:
+        # the value set is a suite parameter: the registry (thousands of codes at national scale) is not
+        # copied into the stored suite, and GX does not re-serialise it for every expectation it plans
+        kind = rule["check_kind"]
+        return [
+            _gx().ExpectColumnValuesToBeInSet(
+                column=self.COLUMN[kind], value_set={"$PARAMETER": kind}, meta={"rule_id": rule["rule_id"]}
+            )
+        ]
+
+    def parameters(self, rule: dict, ctx: Context) -> dict[str, list[str]]:
         registry = catalogue.schools()
-        values = {
-            "school_known": sorted(registry),
-            "school_active": sorted(c for c, s in registry.items() if s.active_in(ctx.data_year)),
-            "year_match": [str(ctx.data_year)],
-            "level_match": sorted(f"{c}|{s.level}" for c, s in registry.items()),
-        }[rule["check_kind"]]
-        column = self.COLUMN[rule["check_kind"]]
-        return [_gx().ExpectColumnValuesToBeInSet(column=column, value_set=values, meta={"rule_id": rule["rule_id"]})]
+        kind = rule["check_kind"]
+        if kind == "school_known":
+            return {kind: sorted(registry)}
+        if kind == "school_active":
+            return {kind: sorted(c for c, s in registry.items() if s.active_in(ctx.data_year))}
+        if kind == "year_match":
+            return {kind: [str(ctx.data_year)]}
+        return {kind: sorted(f"{c}|{s.level}" for c, s in registry.items())}
 
     def finding(self, rule: dict, meta: dict, row: dict, ctx: Context, unknown: set[str]) -> Finding | None:
         kind, sub = rule["check_kind"], ctx.sub(row)

@@ -96,6 +96,32 @@ def test_the_suite_follows_the_rules_and_only_the_last_validation_is_kept(home):
     assert len(results) == 1 and json.loads(results[0].read_text())["success"] is True
 
 
+def test_a_value_set_from_reference_data_is_a_suite_parameter_not_stored_in_the_suite(home):
+    """The registry's codes (thousands at national scale) are given at run time: the stored suite holds the
+    parameter, a change of registry does not re-store the gate, and a code outside the set still fails."""
+    import great_expectations as gx
+
+    def known():  # a run builds its expectations afresh
+        return gx.expectations.ExpectColumnValuesToBeInSet(
+            column="row_key", value_set={"$PARAMETER": "school_known"}, meta={"rule_id": "M001"}
+        )
+
+    marker = settings.gx_dir() / "fingerprints" / "submissions_中职_2024.sha256"
+    codes = ["2024/a/X1", "2024/b/X1"]
+    [failure], _ = gx_runner.validate(
+        FRAME, [known()], "submissions_中职_2024", ["row_key"], parameters={"school_known": codes}
+    )
+    assert [row["row_key"] for row in failure.unexpected_rows] == ["2024/c/X1"]
+    stored = marker.read_text()
+    codes.append("2024/c/X1")  # the registry grows
+    failures, _ = gx_runner.validate(
+        FRAME, [known()], "submissions_中职_2024", ["row_key"], parameters={"school_known": codes}
+    )
+    assert failures == [] and marker.read_text() == stored
+    suite = json.loads((settings.gx_dir() / "expectations" / "submissions_中职_2024.json").read_text())
+    assert [e["kwargs"]["value_set"] for e in suite["expectations"]] == [{"$PARAMETER": "school_known"}]
+
+
 def test_data_docs_show_the_last_validation_of_each_gate(home):
     gx_runner.validate(FRAME, _expectations(), "mart_2024", ["row_key"])
     gx_runner.validate(FRAME, _expectations(), "recon_2024", ["row_key"])
