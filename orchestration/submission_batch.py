@@ -4,17 +4,16 @@ check the batch against the quality rules (data_checks), load accepted files and
 
 from __future__ import annotations
 
-import logging
+from functools import partial
 from pathlib import Path
 
 import duckdb
 
+from orchestration.findings import Finding
 from orchestration.intake.files import entry_hash, landing_files
-from orchestration.intake.isolation import failure_finding, read_isolated
+from orchestration.intake.isolation import read_isolated
 from orchestration.intake.loader import LoadSummary, already_loaded, load, submission_id
 from orchestration.intake.parse import ParsedSubmission, parse_submission
-
-log = logging.getLogger(__name__)
 
 
 def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> LoadSummary:
@@ -28,21 +27,26 @@ def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> Load
         probes.setdefault(
             submission_id(data_year, probe), probe
         )  # the same bytes under a second name are one submission
-    new = [p.path for sid, p in probes.items() if sid not in known]
-    readings = read_isolated(new)
+    new = {
+        p.path: partial(parse_submission, p.path, data_year, file_hash=p.file_hash)
+        for sid, p in probes.items()
+        if sid not in known
+    }
+    parsed = read_isolated(list(new), then=new)  # read and parsed in the worker processes
     subs = [
-        probe if sid in known else _parse(probe, data_year, readings.get(probe.path)) for sid, probe in probes.items()
+        probe if sid in known else _parsed(probe, data_year, parsed.get(probe.path)) for sid, probe in probes.items()
     ]
     fresh = [s for s in subs if submission_id(data_year, s) not in known]
     checked = check_batch(fresh, data_year, previous_values(con, data_year)) if fresh else {}
     return load(con, data_year, subs, checked)
 
 
-def _parse(probe: ParsedSubmission, data_year: int, reading) -> ParsedSubmission:
-    """Parsed, or refused whole (F009) when the parser fails on it: never a half-read file, never the
-    end of the batch for the other schools."""
-    try:
-        return parse_submission(probe.path, data_year, reading, probe.file_hash)
-    except Exception as exc:  # noqa: BLE001 - logged with its traceback; the school gets the finding
-        log.exception("parsing %s failed", probe.path)
-        return ParsedSubmission(path=probe.path, file_hash=probe.file_hash, findings=[failure_finding(probe.path, exc)])
+def _parsed(probe: ParsedSubmission, data_year: int, outcome) -> ParsedSubmission:
+    """The worker's parse; else the file refused whole by the finding that stopped it: F007 (its worker
+    died or overran), F009 (the parser failed on it, logged with its traceback), F005 (never opened).
+    Never a half-read file, never the end of the batch for the other schools."""
+    if isinstance(outcome, ParsedSubmission):
+        return outcome
+    if isinstance(outcome, Finding):
+        return ParsedSubmission(path=probe.path, file_hash=probe.file_hash, findings=[outcome])
+    return parse_submission(probe.path, data_year, None, probe.file_hash)  # not opened: its entry's findings

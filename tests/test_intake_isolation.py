@@ -107,8 +107,19 @@ def test_a_cell_at_xfd1048576_is_a_finding_and_the_run_completes_under_a_memory_
     assert len(statuses) >= 70 and set(statuses.values()) == {"accepted"}
 
 
-def test_a_parser_failure_on_one_file_is_that_files_finding(tmp_path, monkeypatch):
-    """A bug met on one odd file refuses that file whole (F009), with the others loaded."""
+def _parse_with_a_bug(path, data_year, reading=None, file_hash=None):
+    """The parser with a bug met on one odd file (BJZZ002); module-level, so the reader workers, which
+    parse what they read, can run it."""
+    from orchestration.intake.parse import parse_submission
+
+    if path.name.startswith("BJZZ002"):
+        raise KeyError("odd cell")
+    return parse_submission(path, data_year, reading, file_hash)
+
+
+def test_a_parser_failure_on_one_file_is_that_files_finding(tmp_path, monkeypatch, caplog):
+    """A bug met on one odd file refuses that file whole (F009), with the others loaded and parsed in
+    the workers; the traceback reaches the run's log."""
     import duckdb
 
     from orchestration import submission_batch as batch
@@ -119,14 +130,7 @@ def test_a_parser_failure_on_one_file_is_that_files_finding(tmp_path, monkeypatc
     folder.mkdir()
     for code in ("BJZZ001", "BJZZ002", "BJZZ003"):
         (tmp_path / "samples" / "2025" / f"{code}_2025.xlsx").rename(folder / f"{code}_2025.xlsx")
-    real = batch.parse_submission
-
-    def parse(path, data_year, reading=None, file_hash=None):
-        if path.name.startswith("BJZZ002"):
-            raise KeyError("odd cell")
-        return real(path, data_year, reading, file_hash)
-
-    monkeypatch.setattr(batch, "parse_submission", parse)
+    monkeypatch.setattr(batch, "parse_submission", _parse_with_a_bug)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     summary = batch.ingest(con, 2025, folder)
     assert sorted(summary.accepted) == ["BJZZ001_2025.xlsx", "BJZZ003_2025.xlsx"]
@@ -134,3 +138,5 @@ def test_a_parser_failure_on_one_file_is_that_files_finding(tmp_path, monkeypatc
         "select rule_id, message_zh from raw.submission_findings where file_name = 'BJZZ002_2025.xlsx'"
     ).fetchall()
     assert rule == "F009" and "程序错误（KeyError）" in message
+    [logged] = [r.getMessage() for r in caplog.records if "BJZZ002_2025.xlsx" in r.getMessage()]
+    assert "KeyError: 'odd cell'" in logged

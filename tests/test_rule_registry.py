@@ -385,11 +385,12 @@ def reader_faults(tmp_path_factory):
             mp.setattr(isolation, "read_or_finding", failing(exc))
             f = isolation._read(path)  # what a worker does with a file
             outcome[f"{rule_id} from the worker"] = f.rule_id == rule_id and fragment in f.message_zh
-        mp.setattr(submission_batch, "parse_submission", failing(ValueError("odd cell")))
-        parsed = submission_batch._parse(ParsedSubmission(path=path, file_hash="x"), 2025, {})
+        mp.undo()
+        finding, logged = isolation._task(path, failing(ValueError("odd cell")))  # a worker parsing what it read
+        parsed = submission_batch._parsed(ParsedSubmission(path=path, file_hash="x"), 2025, finding)
         outcome["F009 from the parser"] = [
             (f.rule_id, "程序错误（ValueError）" in f.message_zh) for f in parsed.findings
-        ] == [("F009", True)]
+        ] == [("F009", True)] and "ValueError: odd cell" in logged
     return outcome
 
 

@@ -6,6 +6,8 @@ exception to catch, and a pathological file may parse for a very long time. So e
 worker process (`python -m orchestration.intake.isolation`) under an address-space limit (RLIMIT_AS)
 and a CPU-time limit; a worker that dies or overruns costs only the file it was reading (F007) and is
 replaced. Workers are fresh interpreters, not forks: the caller may be a threaded Dagster process.
+A caller may have each file's reading processed in the worker too (the submissions' parse), so that
+the work of many files is spread over the workers.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
+from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -37,9 +41,13 @@ log = logging.getLogger(__name__)
 Reading = Sheets | Finding
 
 
-def read_isolated(paths: list[Path]) -> dict[Path, Reading]:
+def read_isolated(paths: list[Path], then: Mapping[Path, Callable[[Reading], object]] | None = None) -> dict:
     """Each path's sheets, or the finding that refuses it; never raises for what a file contains.
-    Entries that must not be opened at all (symlinks, pipes: F005) are left out, unread."""
+    Entries that must not be opened at all (symlinks, pipes: F005) are left out, unread.
+    `then[path]` (picklable: a module-level function or a partial of one) runs in the worker on the
+    path's reading and its result comes back instead; if it raises, the path's F009 finding does (the
+    traceback logged here). A worker that dies or overruns still gives the path's F007 finding."""
+    then = then or {}
     paths = [path for path in paths if entry_problem(path) is None]
     pending = list(paths)
     results: dict[Path, Reading] = {}
@@ -50,7 +58,8 @@ def read_isolated(paths: list[Path]) -> dict[Path, Reading]:
                 workers.append(_Worker())
             for worker in workers:
                 if worker.path is None and pending:
-                    worker.give(pending.pop(0))
+                    path = pending.pop(0)
+                    worker.give(path, then.get(path))
             busy = [w for w in workers if w.path is not None]
             wait([w.rx for w in busy], timeout=1)
             for worker in busy:
@@ -85,10 +94,10 @@ class _Worker:
         self.path: Path | None = None
         self.started = 0.0
 
-    def give(self, path: Path) -> None:
+    def give(self, path: Path, then: Callable[[Reading], object] | None) -> None:
         self.path, self.started = path, time.monotonic()
         try:
-            self.tx.send(path)
+            self.tx.send((path, then))
         except OSError:
             pass  # the worker is gone; collect() says why
 
@@ -97,10 +106,12 @@ class _Worker:
         path = self.path
         if self.rx.poll():
             try:
-                reading = self.rx.recv()
+                reading, error = self.rx.recv()
             except (EOFError, OSError):
                 reading = None  # the worker died: its pipe closed
             if reading is not None:
+                if error:
+                    log.error("processing %s failed in the reader worker:\n%s", path, error)
                 self.path = None
                 return path, reading
         elif time.monotonic() - self.started < WALL_SECONDS:
@@ -145,17 +156,30 @@ def _limit_finding(path: Path, found: str) -> Finding:
 
 
 def _serve() -> None:
-    """Worker: read paths from stdin until told to stop (None), each under a fresh CPU-time allowance.
+    """Worker: read (path, then) tasks from stdin until told to stop (None), each under a fresh CPU-time
+    allowance; send back (the reading, or what `then` made of it; the traceback if `then` raised).
     Results go out on a private copy of stdout; fd 1 itself is pointed at stderr, so that nothing a
     library prints can corrupt the channel."""
     tx = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)
     rx = Connection(0, writable=False)
     _lower_limit(resource.RLIMIT_AS, MEMORY_BYTES)
-    while (path := rx.recv()) is not None:
+    while (task := rx.recv()) is not None:
+        path, then = task
         usage = resource.getrusage(resource.RUSAGE_SELF)
         _lower_limit(resource.RLIMIT_CPU, int(usage.ru_utime + usage.ru_stime) + CPU_SECONDS, replace=True)
-        tx.send(_read(path))
+        tx.send(_task(path, then))
+
+
+def _task(path: Path, then: Callable[[Reading], object] | None) -> tuple[object, str | None]:
+    """What a worker does with a file: (its reading, or what `then` made of it; the traceback if `then` raised)."""
+    reading = _read(path)
+    if then is None:
+        return reading, None
+    try:
+        return then(reading), None
+    except Exception as exc:  # noqa: BLE001 - the file's finding; the traceback goes to the caller's log
+        return failure_finding(path, exc), traceback.format_exc()
 
 
 def _read(path: Path) -> Reading:
