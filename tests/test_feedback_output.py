@@ -221,3 +221,28 @@ def test_template_has_no_formula_cells(tmp_path, filled):
     assert cells and [c.coordinate for c in cells if c.data_type == "f"] == []
     if filled:
         assert "'=HYPERLINK" in _text(path) and "'+86 10 1234" in _text(path)
+
+
+def test_many_workbooks_are_written_by_worker_processes_as_by_one(tmp_path, monkeypatch):
+    """From PARALLEL_FROM workbooks on they are written in spawned workers: the same workbooks, the same
+    digests, and a failing school still costs only itself (its failure comes back in order)."""
+    files = [(f"BJZZ{n:03}", f"BJZZ{n:03}_2025.xlsx") for n in range(1, 6)]
+    findings = [_finding(code, name) for code, name in files]
+    findings[2]["found"] = 1j  # a value no workbook can hold: BJZZ003's workbook fails, in the worker
+    one, failed_one = write_year_feedback(files, findings, tmp_path / "one", YEAR, {})
+    monkeypatch.setattr(feedback, "PARALLEL_FROM", 2)
+    several, failed = write_year_feedback(files, findings, tmp_path / "several", YEAR, {})
+    assert (
+        failed
+        == failed_one
+        == [
+            {
+                "school_code": "BJZZ003",
+                "file_name": "BJZZ003_2025.xlsx",
+                "error": "ValueError: Cannot convert 1j to Excel",
+            }
+        ]
+    )
+    assert [p.name for p in several] == [p.name for p in one] and len(one) == 4
+    assert all(_text(a) == _text(b) for a, b in zip(one, several, strict=True))
+    assert (tmp_path / "one" / ".digests.json").read_text() == (tmp_path / "several" / ".digests.json").read_text()

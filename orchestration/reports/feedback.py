@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +59,8 @@ SHOWN = (
         "resolved_at",
     }
 )
+# from this many workbooks to write, they are written in worker processes; fewer cost less than starting them
+PARALLEL_FROM = 300
 _BOLD = Font(bold=True)
 _INPUT = PatternFill("solid", fgColor="FFF2CC")
 
@@ -108,7 +111,7 @@ def write_year_feedback(
     digests_path = folder / DIGESTS
     before = json.loads(digests_path.read_text(encoding="utf-8")) if digests_path.is_file() else {}
     after: dict[str, str] = {}
-    written, failed = [], []
+    due, failed = [], []
     for school_code, file_name in files:
         code = _text(school_code)
         try:
@@ -117,14 +120,43 @@ def write_year_feedback(
             name = feedback_file_name(code, file_name, data_year)
             after[name] = _digest(title, rows)
             if before.get(name) != after[name] or not (folder / name).is_file():
-                written.append(write_feedback_workbook(folder / name, title, rows))
+                due.append((code, file_name, folder / name, title, rows))
         except Exception as exc:  # noqa: BLE001 - reported per school by the caller, the others go on
-            failed.append({"school_code": code, "file_name": file_name, "error": f"{type(exc).__name__}: {exc}"})
+            failed.append(_failure(code, file_name, exc))
+    written = []
+    for outcome in _write_all(due):
+        (written if isinstance(outcome, Path) else failed).append(outcome)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = digests_path.with_name(DIGESTS + ".tmp")
     tmp.write_text(json.dumps(after, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     tmp.replace(digests_path)
     return written, failed
+
+
+def _write_all(due: list[tuple]) -> list[Path | dict]:
+    """Each due workbook written (its path) or not (its failure), in order; many are written in worker
+    processes, one per core (a national-scale year writes ten thousand)."""
+    if len(due) < PARALLEL_FROM:
+        return [_write_one(item) for item in due]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawned, not forked: the caller may be a threaded Dagster process
+    workers = max(1, min(os.cpu_count() or 1, len(due) // PARALLEL_FROM + 1))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_write_one, due, chunksize=64))
+
+
+def _write_one(item: tuple) -> Path | dict:
+    code, file_name, path, title, rows = item
+    try:
+        return write_feedback_workbook(path, title, rows)
+    except Exception as exc:  # noqa: BLE001 - reported per school by the caller, the others go on
+        return _failure(code, file_name, exc)
+
+
+def _failure(code: str | None, file_name: str, exc: Exception) -> dict:
+    return {"school_code": code, "file_name": file_name, "error": f"{type(exc).__name__}: {exc}"}
 
 
 def _digest(title: str, rows: list[dict]) -> str:
