@@ -284,7 +284,8 @@ def report(rows: list[dict], args) -> str:
         machine(),
         "",
         "Command: `python3 -m uv run python -m benchmarks.run "
-        + f"--schools {' '.join(map(str, args.schools))} --year {args.year} --out {args.out}`",
+        + f"--schools {' '.join(map(str, args.schools))} --year {args.year} "
+        + f"--unit-reports-up-to {args.unit_reports_up_to} --out {args.out}`",
         "",
         HEADER,
         "|" + " ---: |" * 18,
