@@ -90,6 +90,7 @@ def test_schedule_and_sensors_default_status():
     assert automation.annual_refresh.default_status == dg.DefaultScheduleStatus.RUNNING
     assert automation.landing_folder_sensor.default_status == dg.DefaultSensorStatus.STOPPED
     assert automation.run_failure_alert.default_status == dg.DefaultSensorStatus.RUNNING
+    assert automation.reports_after_year_figures.default_status == dg.DefaultSensorStatus.RUNNING
 
 
 def test_failure_alert_names_steps_and_held_back_reports():
