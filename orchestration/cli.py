@@ -31,9 +31,15 @@ def _samples(args) -> None:
 
 
 def _prepare(args=None) -> None:
-    """Setup step: the dbt manifest, parsed when missing or older than the project."""
+    """Setup step: the dbt manifest, parsed when missing or older than the project; the project's own modules
+    compiled to bytecode when changed (as `uv sync` compiles the packages, pyproject.toml [tool.uv]), so that
+    no process, worker or subprocess compiles them again where bytecode is not written at import."""
+    import compileall
+
     from orchestration.dbt_manifest import prepare
 
+    for package in ("orchestration", "data_checks"):
+        compileall.compile_dir(settings.REPO_ROOT / package, quiet=1)
     if prepare() or args is not None:
         print("dbt manifest ready")
 
