@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from orchestration import settings
+from orchestration.dagster_instance import STOP_GRACE_SECONDS
 
 pytestmark = pytest.mark.e2e  # runs the real Dagster graph, in processes the UI's daemon starts
 
@@ -176,9 +177,10 @@ class Webserver:
             time.sleep(2)
         pytest.fail(f"code location did not serve job {JOB} within {timeout} s:\n{self.log_tail()}")
 
-    def stop(self, timeout: float = 60) -> None:
+    def stop(self, timeout: float = STOP_GRACE_SECONDS + 60) -> None:
         """SIGTERM (vocwh passes it on as the Ctrl-C dagster dev stops on), then SIGKILL to the group on
-        timeout."""
+        timeout. The timeout outlasts vocwh's own grace: dagster dev runs in a session of its own, which only
+        vocwh can kill; killing vocwh first would leave dagster dev, its daemon and code servers running."""
         try:
             if self.process.poll() is None:
                 self.process.terminate()
