@@ -24,6 +24,7 @@ class Measured:
     returncode: int | None  # None: killed at the timeout
     stdout: str
     stderr: str
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (epoch seconds, KiB of the tree) per poll
 
 
 def _proc_table() -> dict[int, tuple[int, int]]:
@@ -68,12 +69,14 @@ def run_measured(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float,
     """Run cmd to its end (or kill its whole session at the timeout); stdout and stderr go to files under log/."""
     log.mkdir(parents=True, exist_ok=True)
     out_path, err_path = log / "stdout.txt", log / "stderr.txt"
-    peak, killed = 0, False
+    peak, killed, samples = 0, False, []
     with open(out_path, "w") as out, open(err_path, "w") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True)
         while proc.poll() is None:
-            peak = max(peak, sum(_rss_kib(pid) for pid in _tree(proc.pid)))
+            kib = sum(_rss_kib(pid) for pid in _tree(proc.pid))
+            peak = max(peak, kib)
+            samples.append((time.time(), kib))
             if time.perf_counter() - start > timeout:
                 os.killpg(proc.pid, signal.SIGKILL)  # the session we started: the CLI and its workers
                 proc.wait()
@@ -87,6 +90,7 @@ def run_measured(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float,
         returncode=None if killed else proc.returncode,
         stdout=out_path.read_text(errors="replace"),
         stderr=err_path.read_text(errors="replace"),
+        samples=samples,
     )
 
 
@@ -116,6 +120,7 @@ class RunStages:
     status: str
     duration: float  # the run's own start to end
     steps: dict[str, float]  # step key -> seconds
+    windows: dict[str, tuple[float, float]] = field(default_factory=dict)  # step key -> (start, end), epoch seconds
     stages: dict[str, float] = field(default_factory=dict)
     metadata: dict[str, dict] = field(default_factory=dict)  # asset key -> materialization metadata
 
@@ -131,11 +136,12 @@ def run_stages(dagster_home: Path, run_id: str | None) -> RunStages:
         if run is None:
             raise RuntimeError(f"no run {run_id or ''} in {dagster_home}")
         stats = instance.get_run_stats(run.run_id)
-        steps = {
-            s.step_key: (s.end_time or 0) - (s.start_time or 0)
+        windows = {
+            s.step_key: (s.start_time, s.end_time or s.start_time)
             for s in instance.get_run_step_stats(run.run_id)
             if s.start_time
         }
+        steps = {key: end - start for key, (start, end) in windows.items()}
         stages = dict.fromkeys(STAGE_NAMES, 0.0)
         for key, seconds in steps.items():
             stages[stage_of(key)] += seconds
@@ -150,9 +156,20 @@ def run_stages(dagster_home: Path, run_id: str | None) -> RunStages:
             status=run.status.value,
             duration=(stats.end_time or 0) - (stats.start_time or 0),
             steps=steps,
+            windows=windows,
             stages=stages,
             metadata=metadata,
         )
     finally:
         instance.dispose()
         os.environ.pop("DAGSTER_HOME", None)
+
+
+def stage_peaks(samples: list[tuple[float, int]], windows: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """Peak MiB of the process tree while each stage's steps ran (polls inside a step's window), and
+    "outside steps" for the rest of the process (start-up, planning, the end)."""
+    peaks: dict[str, float] = {}
+    for when, kib in samples:
+        stage = next((stage_of(k) for k, (a, b) in windows.items() if a <= when <= b), "outside steps")
+        peaks[stage] = max(peaks.get(stage, 0.0), kib / 1024)
+    return peaks

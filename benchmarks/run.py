@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 
 from benchmarks.landing import RESUBMISSION
-from benchmarks.measure import STAGE_NAMES, Measured, RunStages, run_measured, run_stages, stage_of
+from benchmarks.measure import STAGE_NAMES, Measured, RunStages, run_measured, run_stages, stage_of, stage_peaks
 from benchmarks.registry import copy_repository
 
 REPO = Path(__file__).resolve().parent.parent
@@ -231,6 +231,7 @@ def details(r: dict) -> list[str]:
     full: RunStages = r["full_stages"]
     resub: RunStages | None = r.get("resub_stages")
     peaks = ", ".join(f"{k} {r[k].peak_mib:.0f} MiB" for k in ("full", "unit", "noop", "resub") if k in r)
+    by_stage = ", ".join(f"{k} {v:.0f} MiB" for k, v in stage_peaks(r["full"].samples, full.windows).items())
     lines = [
         f"### N = {r['n']}",
         "",
@@ -238,7 +239,7 @@ def details(r: dict) -> list[str]:
         f"resubmission run {resub.run_id if resub else '—'} after {r['resubmission_change']}. "
         f"`vocwh prepare` in the fresh copy (dbt parse, before the runs, in no time above): {r['prepare']:.1f} s. "
         f"Bare read: {r['bare']['files']} files (commission and explanation files included), "
-        f"{r['bare']['cells']} cells. Peak memory: {peaks}.",
+        f"{r['bare']['cells']} cells. Peak memory: {peaks}. Peak of the full run by stage: {by_stage}.",
         "",
         "| step | stage | full s | resubmission s |",
         "| --- | --- | ---: | ---: |",

@@ -102,11 +102,17 @@ def check_batch(
     subs: list[ParsedSubmission], data_year: int, previous: dict[str, dict[str, float]]
 ) -> dict[str, list[Finding]]:
     """The findings of the batch-stage rules on each new submission, by file name. Reading's findings
-    are an input (a cell already reported unreadable gets no second finding); nothing is appended to them."""
+    are an input (a cell already reported unreadable gets no second finding); nothing is appended to them.
+    A large batch is checked in parts (check_files per part, check_across over all, then combine)."""
+    return combine(check_files(subs, data_year, previous), check_across(subs))
+
+
+def check_files(
+    subs: list[ParsedSubmission], data_year: int, previous: dict[str, dict[str, float]]
+) -> dict[str, list[Finding]]:
+    """The batch-stage rules that judge each file on its own (the GX suites, year-on-year): any split of a
+    batch into parts finds the same."""
     out: dict[str, list[Finding]] = defaultdict(list)
-    for rule in _rules_of(CROSS_FILE):
-        for f in CROSS_FILE[rule["check_kind"]].findings(rule, subs):
-            out[f.file_name].append(f)
     for level in catalogue.LEVELS:
         batch = [s for s in subs if submission_checks.level_of(s) == level]
         if batch:
@@ -121,6 +127,25 @@ def check_batch(
         for f in PREVIOUS_YEAR[rule["check_kind"]].findings(rule, clean, previous):
             out[f.file_name].append(f)
     return dict(out)
+
+
+def check_across(subs: list[ParsedSubmission]) -> dict[str, list[Finding]]:
+    """The cross-file rules over a whole batch. They look at each file's identity only, never its values."""
+    out: dict[str, list[Finding]] = defaultdict(list)
+    for rule in _rules_of(CROSS_FILE):
+        for f in CROSS_FILE[rule["check_kind"]].findings(rule, subs):
+            out[f.file_name].append(f)
+    return dict(out)
+
+
+def combine(per_file: dict[str, list[Finding]], across: dict[str, list[Finding]]) -> dict[str, list[Finding]]:
+    """Each file's findings of both: a file a cross-file rule refuses loses its year-on-year warnings."""
+    refused = {name for name, fs in across.items() if any(f.severity == "error" for f in fs)}
+    yoy = {r["rule_id"] for r in _rules_of(PREVIOUS_YEAR)}
+    return {
+        name: across.get(name, []) + [f for f in per_file.get(name, []) if not (name in refused and f.rule_id in yoy)]
+        for name in across.keys() | per_file.keys()
+    }
 
 
 def _frame_checks(subs: list[ParsedSubmission], level: str, data_year: int) -> list[Finding]:

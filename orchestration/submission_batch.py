@@ -1,6 +1,6 @@
 """One intake batch, composed: read every new file of a year's landing folder (orchestration.intake),
 check the batch against the quality rules (data_checks), load accepted files and every finding
-(orchestration.intake.loader). The intake never calls the checks itself."""
+(orchestration.intake.loader), part by part in one transaction. The intake never calls the checks itself."""
 
 from __future__ import annotations
 
@@ -12,13 +12,17 @@ import duckdb
 from orchestration.findings import Finding
 from orchestration.intake.files import entry_hash, landing_files
 from orchestration.intake.isolation import read_isolated
-from orchestration.intake.loader import LoadSummary, already_loaded, load, submission_id
+from orchestration.intake.loader import LoadSummary, already_loaded, batch, submission_id
 from orchestration.intake.parse import ParsedSubmission, parse_submission
+
+# Files read, checked and loaded at a time: the memory of a batch is that of one part, whatever its size.
+# Each part costs its GX validations once more (about a second), so parts are large.
+PART_FILES = 2000
 
 
 def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> LoadSummary:
     from data_checks.plausibility import previous_values
-    from data_checks.registry import check_batch  # GX is imported only when a batch is checked
+    from data_checks.registry import check_across, check_files, combine  # GX is imported only when checked
 
     known = already_loaded(con, data_year)
     probes: dict[str, ParsedSubmission] = {}
@@ -27,18 +31,20 @@ def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> Load
         probes.setdefault(
             submission_id(data_year, probe), probe
         )  # the same bytes under a second name are one submission
-    new = {
-        p.path: partial(parse_submission, p.path, data_year, file_hash=p.file_hash)
-        for sid, p in probes.items()
-        if sid not in known
-    }
-    parsed = read_isolated(list(new), then=new)  # read and parsed in the worker processes
-    subs = [
-        probe if sid in known else _parsed(probe, data_year, parsed.get(probe.path)) for sid, probe in probes.items()
-    ]
-    fresh = [s for s in subs if submission_id(data_year, s) not in known]
-    checked = check_batch(fresh, data_year, previous_values(con, data_year)) if fresh else {}
-    return load(con, data_year, subs, checked)
+    fresh = [probe for sid, probe in probes.items() if sid not in known]
+    previous = previous_values(con, data_year) if fresh else {}
+    with batch(con, data_year) as loading:
+        for part in parts(fresh, PART_FILES):
+            parse = {p.path: partial(parse_submission, p.path, data_year, file_hash=p.file_hash) for p in part}
+            parsed = read_isolated(list(parse), then=parse)  # read and parsed in the worker processes
+            subs = [_parsed(probe, data_year, parsed.get(probe.path)) for probe in part]
+            loading.add(subs, check_files(subs, data_year, previous))
+        checked = combine(loading.checked, check_across(loading.files))
+        return loading.finish(checked, unchanged=[p.file_name for sid, p in probes.items() if sid in known])
+
+
+def parts(files: list, size: int) -> list[list]:
+    return [files[i : i + size] for i in range(0, len(files), size)]
 
 
 def _parsed(probe: ParsedSubmission, data_year: int, outcome) -> ParsedSubmission:

@@ -1,4 +1,4 @@
-"""Load parsed submissions into DuckDB's raw schema in one transaction, with lineage.
+"""Load parsed submissions into DuckDB's raw schema in one transaction per batch, with lineage.
 
 Every version of every file is kept (keyed by data year and content hash); loading the same
 file twice changes nothing. Quarantined files keep their findings but no values.
@@ -6,7 +6,8 @@ file twice changes nothing. Quarantined files keep their findings but no values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import duckdb
@@ -105,100 +106,124 @@ def already_loaded(con: duckdb.DuckDBPyConnection, data_year: int) -> set[str]:
 
 def insert_all(con: duckdb.DuckDBPyConnection, tables) -> None:
     """Insert (raw table, rows) pairs in one transaction: all of a batch lands, or none of it."""
+    with transaction(con):
+        for table, rows in tables:
+            _insert(con, table, rows)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
     con.execute("begin transaction")
     try:
-        for table, rows in tables:
-            if rows:
-                frame = pd.DataFrame(rows)
-                if "row_number" in frame:
-                    frame["row_number"] = frame["row_number"].astype("Int64")
-                con.register("incoming", frame)
-                con.execute(f"insert into raw.{table} by name select * from incoming")
-                con.unregister("incoming")
+        yield
         con.execute("commit")
-    except Exception:
+    except BaseException:
         con.execute("rollback")
         raise
 
 
-def load(
-    con: duckdb.DuckDBPyConnection,
-    data_year: int,
-    subs: list[ParsedSubmission],
-    checked: dict[str, list[Finding]] | None = None,
-) -> LoadSummary:
-    """`checked`: the findings of the batch checks by file name, added to what reading each file found."""
-    known = already_loaded(con, data_year)
-    checked = checked or {}
-    now = datetime.now(UTC).replace(tzinfo=None)
-    new = [s for s in subs if submission_id(data_year, s) not in known]
-    header, values, list_values, findings = [], [], [], []
-    refused: dict[str, list[str]] = {}
-    for s in new:
-        sid = submission_id(data_year, s)
-        all_findings = s.findings + checked.get(s.file_name, [])
-        errors = [f for f in all_findings if f.severity == "error"]
-        if errors:
-            refused[s.file_name] = [f.message_zh for f in errors]
-        status = "quarantined" if errors else "accepted"
-        header.append(
-            {
-                "submission_id": sid,
-                "data_year": data_year,
-                "school_code": s.school_code,
-                "file_name": s.file_name,
-                "file_hash": s.file_hash,
-                "file_bytes": s.path.lstat().st_size,  # lstat: a symlink entry is recorded, never followed
-                "template_version": s.info.get("template_version"),
-                "filled_by": s.info.get("filled_by"),
-                "status": status,
-                "error_count": len(errors),
-                "warning_count": sum(f.severity == "warning" for f in all_findings),
-                "received_at": datetime.fromtimestamp(s.path.lstat().st_mtime, UTC).replace(tzinfo=None),
-                "loaded_at": now,
-            }
-        )
-        if status == "accepted":
-            values += [
-                {"submission_id": sid, "data_year": data_year, "school_code": s.school_code, **v, "loaded_at": now}
-                for v in s.values
-            ]
-            list_values += [
-                {"submission_id": sid, "data_year": data_year, "school_code": s.school_code, **r, "loaded_at": now}
-                for r in s.list_rows
-            ]
-        for f in all_findings:
-            rec = f.record()
-            findings.append(
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    if rows:
+        frame = pd.DataFrame(rows)
+        if "row_number" in frame:
+            frame["row_number"] = frame["row_number"].astype("Int64")
+        con.register("incoming", frame)
+        con.execute(f"insert into raw.{table} by name select * from incoming")
+        con.unregister("incoming")
+
+
+@contextmanager
+def batch(con: duckdb.DuckDBPyConnection, data_year: int):
+    """A Batch in one transaction: all of it lands, or none of it."""
+    ensure_schema(con)
+    with transaction(con):
+        yield Batch(con, data_year)
+
+
+class Batch:
+    """New submissions loaded part by part, so that only one part's values are ever held in memory: a file's
+    values go in with its part, if nothing refuses it so far; its header and findings go in at the end, when
+    the rules across the whole batch have judged it too (a file they refuse then loses its values again)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, data_year: int) -> None:
+        self.con, self.data_year = con, data_year
+        self.now = datetime.now(UTC).replace(tzinfo=None)
+        self.files: list[ParsedSubmission] = []  # every new file so far, without its values
+        self.checked: dict[str, list[Finding]] = {}  # the batch checks' findings of each part, by file name
+        self.with_values: set[str] = set()  # submission ids whose values are in
+
+    def add(self, subs: list[ParsedSubmission], checked: dict[str, list[Finding]]) -> None:
+        """One part: `checked`, the findings of the rules that judge each file on its own."""
+        values, list_values = [], []
+        for s in subs:
+            sid = submission_id(self.data_year, s)
+            found = checked.get(s.file_name, [])
+            if not any(f.severity == "error" for f in s.findings + found):
+                keys = {"submission_id": sid, "data_year": self.data_year, "school_code": s.school_code}
+                values += [{**keys, **v, "loaded_at": self.now} for v in s.values]
+                list_values += [{**keys, **r, "loaded_at": self.now} for r in s.list_rows]
+                self.with_values.add(sid)
+            self.checked[s.file_name] = found
+            self.files.append(replace(s, values=[], list_rows=[]))
+        _insert(self.con, "submission_values", values)
+        _insert(self.con, "submission_list_values", list_values)
+
+    def finish(self, checked: dict[str, list[Finding]], unchanged: list[str]) -> LoadSummary:
+        """`checked`: the final batch-check findings of every file (each file's own and the cross-file ones)."""
+        header, findings, withdrawn = [], [], []
+        refused: dict[str, list[str]] = {}
+        for s in self.files:
+            sid = submission_id(self.data_year, s)
+            all_findings = s.findings + checked.get(s.file_name, [])
+            errors = [f for f in all_findings if f.severity == "error"]
+            if errors:
+                refused[s.file_name] = [f.message_zh for f in errors]
+                if sid in self.with_values:
+                    withdrawn.append(sid)
+            header.append(
                 {
                     "submission_id": sid,
-                    "data_year": data_year,
-                    "file_name": s.file_name,
+                    "data_year": self.data_year,
                     "school_code": s.school_code,
-                    "rule_id": rec["rule_id"],
-                    "severity": rec["severity"],
-                    "sheet": rec["sheet"],
-                    "row_number": rec["row"],
-                    "cell": rec["cell"],
-                    "indicator_code": rec["indicator_code"],
-                    "found": rec["found"],
-                    "expected": rec["expected"],
-                    "message_zh": rec["message_zh"],
-                    "loaded_at": now,
+                    "file_name": s.file_name,
+                    "file_hash": s.file_hash,
+                    "file_bytes": s.path.lstat().st_size,  # lstat: a symlink entry is recorded, never followed
+                    "template_version": s.info.get("template_version"),
+                    "filled_by": s.info.get("filled_by"),
+                    "status": "quarantined" if errors else "accepted",
+                    "error_count": len(errors),
+                    "warning_count": sum(f.severity == "warning" for f in all_findings),
+                    "received_at": datetime.fromtimestamp(s.path.lstat().st_mtime, UTC).replace(tzinfo=None),
+                    "loaded_at": self.now,
                 }
             )
-    insert_all(
-        con,
-        (
-            ("submissions", header),
-            ("submission_values", values),
-            ("submission_list_values", list_values),
-            ("submission_findings", findings),
-        ),
-    )
-    return LoadSummary(
-        data_year=data_year,
-        accepted=[h["file_name"] for h in header if h["status"] == "accepted"],
-        quarantined=refused,
-        unchanged=[s.file_name for s in subs if submission_id(data_year, s) in known],
-    )
+            findings += [self._finding_row(sid, s, f) for f in all_findings]
+        for table in ("submission_values", "submission_list_values") if withdrawn else ():
+            self.con.execute(f"delete from raw.{table} where submission_id in (select unnest(?))", [withdrawn])
+        _insert(self.con, "submissions", header)
+        _insert(self.con, "submission_findings", findings)
+        return LoadSummary(
+            data_year=self.data_year,
+            accepted=[h["file_name"] for h in header if h["status"] == "accepted"],
+            quarantined=refused,
+            unchanged=unchanged,
+        )
+
+    def _finding_row(self, sid: str, s: ParsedSubmission, f: Finding) -> dict:
+        rec = f.record()
+        return {
+            "submission_id": sid,
+            "data_year": self.data_year,
+            "file_name": s.file_name,
+            "school_code": s.school_code,
+            "rule_id": rec["rule_id"],
+            "severity": rec["severity"],
+            "sheet": rec["sheet"],
+            "row_number": rec["row"],
+            "cell": rec["cell"],
+            "indicator_code": rec["indicator_code"],
+            "found": rec["found"],
+            "expected": rec["expected"],
+            "message_zh": rec["message_zh"],
+            "loaded_at": self.now,
+        }
