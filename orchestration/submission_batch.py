@@ -4,6 +4,8 @@ check the batch against the quality rules (data_checks), load accepted files and
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -16,7 +18,8 @@ from orchestration.intake.loader import LoadSummary, already_loaded, batch, subm
 from orchestration.intake.parse import ParsedSubmission, parse_submission
 
 # Files read, checked and loaded at a time: the memory of a batch is that of one part, whatever its size.
-# Each part costs its GX validations once more (about a second), so parts are large.
+# Each part costs its GX validations once more (about a second), so parts are large; the next part is
+# read while one is checked and loaded.
 PART_FILES = 2000
 
 
@@ -34,9 +37,7 @@ def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> Load
     fresh = [probe for sid, probe in probes.items() if sid not in known]
     previous = previous_values(con, data_year) if fresh else {}
     with batch(con, data_year) as loading:
-        for part in parts(fresh, PART_FILES):
-            parse = {p.path: partial(parse_submission, p.path, data_year, file_hash=p.file_hash) for p in part}
-            parsed = read_isolated(list(parse), then=parse)  # read and parsed in the worker processes
+        for part, parsed in read_ahead(parts(fresh, PART_FILES), partial(_read_part, data_year=data_year)):
             subs = [_parsed(probe, data_year, parsed.get(probe.path)) for probe in part]
             loading.add(subs, check_files(subs, data_year, previous))
         checked = combine(loading.checked, check_across(loading.files))
@@ -45,6 +46,23 @@ def ingest(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) -> Load
 
 def parts(files: list, size: int) -> list[list]:
     return [files[i : i + size] for i in range(0, len(files), size)]
+
+
+def read_ahead(todo: list, read: Callable) -> Iterator[tuple]:
+    """(part, read(part)) for each part, the next part read in a thread meanwhile: the reader workers
+    keep the cores busy while this process checks and loads (at most two parts are held)."""
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        ahead = reader.submit(read, todo[0]) if todo else None
+        for i, part in enumerate(todo):
+            done = ahead.result()
+            ahead = reader.submit(read, todo[i + 1]) if i + 1 < len(todo) else None
+            yield part, done
+
+
+def _read_part(part: list[ParsedSubmission], data_year: int) -> dict:
+    """Each file read and parsed in the reader worker processes."""
+    parse = {p.path: partial(parse_submission, p.path, data_year, file_hash=p.file_hash) for p in part}
+    return read_isolated(list(parse), then=parse)
 
 
 def _parsed(probe: ParsedSubmission, data_year: int, outcome) -> ParsedSubmission:
