@@ -226,7 +226,7 @@ def test_a_dtd_is_refused_in_any_member_whatever_its_name(tmp_path, member):
     assert _rules(sub) == ["F004"] and member in sub.findings[0].message_zh
 
 
-@pytest.mark.parametrize("ref", ["XFD1048576", "A10001", "GS1"])
+@pytest.mark.parametrize("ref", ["XFD1048576", "A10001", "GS1", "HA1", "AAA1", "ZZ5", "GZ77", "B99999"])
 def test_a_cell_beyond_the_grid_is_refused_before_parsing(tmp_path, ref):
     path, _ = _sample(tmp_path)
     wb = load_workbook(path)
@@ -234,6 +234,23 @@ def test_a_cell_beyond_the_grid_is_refused_before_parsing(tmp_path, ref):
     wb.save(path)
     sub = parse_submission(path, YEAR)
     assert _rules(sub) == ["F006"] and f"工作表「满意度」的单元格 {ref} 远在表格之外" in sub.findings[0].message_zh
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_a_row_beyond_the_grid_whose_cells_carry_no_reference_is_refused(tmp_path, prefix):
+    """A row numbered past the limit is found by its own number: its cells may carry no r attribute."""
+    path, _ = _sample(tmp_path)
+    part = _sheet_part(path, "满意度")
+    cell = f'<{prefix}c t="inlineStr"><{prefix}is><{prefix}t>x</{prefix}t></{prefix}is></{prefix}c>'
+    row = f'<{prefix}row r="12345">{cell}</{prefix}row>'
+
+    def edit(parts):
+        for name, data in parts:
+            yield name, data.replace(b"</sheetData>", row.encode() + b"</sheetData>") if name == part else data
+
+    _rewrite(path, edit)
+    sub = parse_submission(path, YEAR)
+    assert _rules(sub) == ["F006"] and "A12345" in sub.findings[0].message_zh
 
 
 def test_a_cell_at_the_grid_limit_is_read(tmp_path):

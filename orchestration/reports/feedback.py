@@ -63,6 +63,7 @@ SHOWN = (
 PARALLEL_FROM = 300
 _BOLD = Font(bold=True)
 _INPUT = PatternFill("solid", fgColor="FFF2CC")
+_WRAP = Alignment(wrap_text=True, vertical="top")  # one object for every cell: openpyxl hashes each it is given
 
 
 def feedback_file_name(school_code: str | None, file_name: str, data_year: int) -> str:
@@ -277,4 +278,4 @@ def _style(ws, widths: dict[str, int]) -> None:
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=3):
         for c in row:
-            c.alignment = Alignment(wrap_text=True, vertical="top")
+            c.alignment = _WRAP
