@@ -56,6 +56,7 @@ def ensure_home() -> Path:
 
 
 STOP_GRACE_SECONDS = 60  # dagster dev's own clean shutdown; then its processes are killed
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def run_ui(host: str, port: int) -> int:
@@ -70,7 +71,7 @@ def supervise(command: list[str], cwd: Path, grace: float = STOP_GRACE_SECONDS) 
     as the Ctrl-C that dagster dev shuts down cleanly on; if it has not stopped `grace` seconds later (a code
     server still loading), its processes are killed."""
     # its own process group: one signal reaches the webserver, the daemon and their code servers
-    child = subprocess.Popen(command, cwd=cwd, start_new_session=True)
+    child = subprocess.Popen(command, cwd=cwd, start_new_session=True, preexec_fn=_stop_with(os.getpid()))
     stop_by: list[float] = []
 
     def stop(*_) -> None:
@@ -86,3 +87,23 @@ def supervise(command: list[str], cwd: Path, grace: float = STOP_GRACE_SECONDS) 
         except subprocess.TimeoutExpired:
             if stop_by and time.monotonic() > stop_by[0]:
                 os.killpg(child.pid, signal.SIGKILL)
+
+
+def _stop_with(parent: int):
+    """What the child does before it starts, so that Ctrl-C stops it cleanly:
+    - it hears SIGINT: a shell's background job (`vocwh ui &`, nohup) starts with SIGINT ignored, and an ignored
+      signal is inherited, so dagster dev would never stop on it and only the grace's SIGKILL would end it;
+    - on Linux, it gets SIGINT from the kernel when this process dies, even by SIGKILL (an OOM kill, `kill -9`),
+      which no handler here can pass on: in its own session, the webserver, the daemon and their code servers
+      would otherwise run on with nobody to stop them."""
+
+    def arm() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGINT)
+            if os.getppid() != parent:  # died before the signal was armed
+                os.kill(os.getpid(), signal.SIGINT)
+
+    return arm

@@ -1,5 +1,6 @@
 """One Dagster home for the CLI and the UI, with the project's dagster.yaml; the UI stops on SIGTERM."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -102,3 +103,43 @@ def test_a_ui_that_ignores_the_stop_is_killed_after_the_grace(tmp_path):
     assert time.monotonic() - started < 60
     with pytest.raises(ProcessLookupError):
         os.kill(stubborn, 0)
+
+
+# stops the way dagster dev does: on the KeyboardInterrupt Python raises for SIGINT, unless SIGINT was ignored at start
+LISTENER = (
+    "import os, time\n"
+    "try:\n"
+    "    print(os.getpid(), flush=True)\n"
+    "    time.sleep(600)\n"
+    "except KeyboardInterrupt:\n"
+    "    open({path!r}, 'w').write('stopped')\n"
+)
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL])
+def test_dagster_dev_stops_cleanly_when_the_ui_is_stopped_or_killed(tmp_path, stop):
+    """`vocwh ui` started as a shell's background job (SIGINT ignored, and inherited) and then stopped (SIGTERM)
+    or killed outright (SIGKILL: the OOM killer, kill -9, which it cannot pass on): dagster dev, in a session of
+    its own, still gets the Ctrl-C it shuts down cleanly on, rather than the grace's SIGKILL or nothing at all."""
+    if stop == signal.SIGKILL and not sys.platform.startswith("linux"):
+        pytest.skip("the parent-death signal is Linux only")
+    stopped = tmp_path / "stopped"
+    ui = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISOR, LISTENER.format(path=str(stopped))],
+        cwd=settings.REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    child = int(ui.stdout.readline())
+    ui.send_signal(stop)
+    ui.wait(timeout=120)
+    deadline = time.monotonic() + 60
+    while not stopped.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        assert stopped.exists() and stopped.read_text() == "stopped"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
