@@ -17,9 +17,9 @@ from orchestration.intake.isolation import read_isolated
 from orchestration.intake.loader import LoadSummary, already_loaded, batch, submission_id
 from orchestration.intake.parse import ParsedSubmission, parse_submission
 
-# Files read, checked and loaded at a time: the memory of a batch is that of one part, whatever its size.
-# Each part costs its GX validations once more (about a second), so parts are large; the next part is
-# read while one is checked and loaded.
+# Files read, checked and loaded at a time. The next part is read while one is checked and loaded, so a
+# batch holds two parts whatever its size; each part costs its GX validations once more (~2 s), so parts
+# are large.
 PART_FILES = 2000
 
 
