@@ -141,7 +141,7 @@ def batch(con: duckdb.DuckDBPyConnection, data_year: int):
 
 
 class Batch:
-    """New submissions loaded part by part, so that only one part's values are ever held in memory: a file's
+    """New submissions loaded part by part, so that a part's values are held only until it is loaded: a file's
     values go in with its part, if nothing refuses it so far; its header and findings go in at the end, when
     the rules across the whole batch have judged it too (a file they refuse then loses its values again)."""
 
