@@ -9,10 +9,12 @@ Every text goes through safe_cell: what a school wrote never becomes a formula i
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -22,7 +24,9 @@ from openpyxl.utils import get_column_letter
 from orchestration import catalogue
 from orchestration.intake.explanations import COLUMNS, FILLED_BY_SCHOOL, SHEET
 from orchestration.intake.files import safe_file_name
+from orchestration.reports import workbook_layout
 from orchestration.reports.unchanged import DIGESTS
+from orchestration.reports.workbook_layout import WorkbookLayout
 from orchestration.workbook_text import print_setup, safe_cell, visible_controls
 
 PROBLEM_SHEET = "问题清单"
@@ -60,10 +64,14 @@ SHOWN = (
     }
 )
 # from this many workbooks to write, they are written in worker processes; fewer cost less than starting them
-PARALLEL_FROM = 300
+PARALLEL_FROM = 1200
 _BOLD = Font(bold=True)
 _INPUT = PatternFill("solid", fgColor="FFF2CC")
-_WRAP = Alignment(wrap_text=True, vertical="top")  # one object for every cell: openpyxl hashes each it is given
+_WRAP = Alignment(wrap_text=True, vertical="top")
+EXPLAIN_NOTE = (
+    "请对每条预警在黄色列填写说明后，将本工作簿交回（放入 landing/<年度>/explanations/）；"
+    "也可在数据文件该行的“说明”列写明原因后重新提交。错误不接受说明，须修改数据后重新提交。"
+)
 
 
 def feedback_file_name(school_code: str | None, file_name: str, data_year: int) -> str:
@@ -88,8 +96,9 @@ def feedback_title(
     )
 
 
-# per workbook, a digest of what it shows (the reports' file name): unchanged workbooks are not rewritten
-_LAYOUT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a new layout rewrites every workbook
+# per workbook, a digest of what it shows (the reports' file name): unchanged workbooks are not rewritten;
+# a new layout or way of writing rewrites every workbook
+_LAYOUT = hashlib.sha256(Path(__file__).read_bytes() + Path(workbook_layout.__file__).read_bytes()).hexdigest()
 
 
 def write_year_feedback(
@@ -178,13 +187,7 @@ def school_name(code: str | None, school_names: Mapping[str, str]) -> str | None
 def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) -> Path:
     """findings: rows of marts.fct_submission_findings (plus school_code/data_year) for one school."""
     findings = list(findings)
-    wb = Workbook()
-    wb.properties.title = visible_controls(title)[:255]  # the file's title (Excel: 文件 → 信息) names the school too
-    problems = wb.active
-    problems.title = PROBLEM_SHEET
-    problems["A1"] = safe_cell(title)
-    problems["A1"].font = Font(bold=True, size=13)
-    problems.append([label for label, _ in PROBLEM_COLUMNS])
+    problems = [[safe_cell(title)], [label for label, _ in PROBLEM_COLUMNS]]
     for n, f in enumerate(findings, start=1):
         row = {
             **f,
@@ -194,13 +197,7 @@ def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) ->
         problems.append([n] + [_cell(row.get(key)) for _, key in PROBLEM_COLUMNS[1:]])
     if not findings:
         problems.append(["", "本次提交未发现问题。"])
-    _style(problems, widths={"B": 18, "D": 28, "E": 16, "H": 40, "I": 30, "J": 80, "K": 12})
-    explain = wb.create_sheet(SHEET)
-    explain["A1"] = (
-        "请对每条预警在黄色列填写说明后，将本工作簿交回（放入 landing/<年度>/explanations/）；"
-        "也可在数据文件该行的“说明”列写明原因后重新提交。错误不接受说明，须修改数据后重新提交。"
-    )
-    explain.append([label for label, _ in COLUMNS])
+    explain = [[EXPLAIN_NOTE], [label for label, _ in COLUMNS]]
     for f in findings:
         if f.get("severity") != "warning":  # errors are fixed, not explained; info needs nothing
             continue
@@ -212,29 +209,42 @@ def write_feedback_workbook(path: Path, title: str, findings: Iterable[dict]) ->
             or (f.get("resolution_text") if f.get("resolution") == "explained" else ""),
             "explained_by": f.get("explained_by")
             or (f.get("resolved_by") if f.get("resolution") == "explained" else ""),
-            "explained_on": f.get("explained_on")
-            or (f.get("resolved_at") if f.get("resolution") == "explained" else None),
+            "explained_on": _date(
+                f.get("explained_on") or (f.get("resolved_at") if f.get("resolution") == "explained" else None)
+            ),
         }
         explain.append([_cell(row.get(key)) for _, key in COLUMNS])
+    # the file's title (Excel: 文件 → 信息) names the school too
+    return _layout().write(path, visible_controls(title)[:255], [problems, explain])
+
+
+@cache
+def _layout() -> WorkbookLayout:
+    """The feedback workbook without its rows, written by openpyxl once per process: row 1 is the title, row 2
+    the column labels and row 3 the cells of every finding (wrapped; on 预警说明 the school's columns yellow
+    and 说明日期 a date)."""
+    wb = Workbook()
+    problems = wb.active
+    problems.title = PROBLEM_SHEET
+    problems["A1"].font = Font(bold=True, size=13)
+    problems.append([label for label, _ in PROBLEM_COLUMNS])
+    problems.append([None] * len(PROBLEM_COLUMNS))
+    _style(problems, widths={"B": 18, "D": 22, "E": 14, "H": 30, "I": 24, "J": 60, "K": 12})
+    explain = wb.create_sheet(SHEET)
+    explain.append([EXPLAIN_NOTE])
+    explain.append([label for label, _ in COLUMNS])
+    explain.append([None] * len(COLUMNS))
     for col, (_, key) in enumerate(COLUMNS, start=1):
         if key in FILLED_BY_SCHOOL:
-            for r in range(3, explain.max_row + 1):
-                explain.cell(r, col).fill = _INPUT
+            explain.cell(3, col).fill = _INPUT
     # 说明日期 as a date wide enough to read: a timestamp in a default-width column shows as "###"
     date_col = next(i for i, (_, key) in enumerate(COLUMNS, start=1) if key == "explained_on")
-    _style(explain, widths={"G": 80, "H": 40, get_column_letter(date_col): 14})
-    for r in range(3, explain.max_row + 1):
-        cell = explain.cell(r, date_col)
-        cell.value = _date(cell.value)
-        cell.number_format = "yyyy-mm-dd"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        wb.save(tmp)
-        tmp.replace(path)  # a school downloading it never gets half a workbook
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    _style(explain, widths={"G": 60, "H": 36, get_column_letter(date_col): 14})
+    explain.cell(3, date_col).number_format = "yyyy-mm-dd"
+    wb.properties.title = "-"
+    saved = io.BytesIO()
+    wb.save(saved)
+    return WorkbookLayout(saved.getvalue())
 
 
 def _missing(value: object) -> bool:
