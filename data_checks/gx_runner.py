@@ -36,7 +36,9 @@ import json
 import logging
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -140,7 +142,8 @@ def validate(
     with _lock(home):
         set_context(context)  # objects GX cannot trace to their owner resolve through this one
         checkpoint = _checkpoint(gx, context, home, suite_name, [_described(e) for e in expectations], result_format)
-        outcome = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=parameters)
+        with configurations_built_once():
+            outcome = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=parameters)
         _keep_only(context, suite_name, set(outcome.run_results))
     (result,) = outcome.run_results.values()
     failures = [
@@ -154,6 +157,42 @@ def validate(
         if not r.success
     ]
     return failures, len(result.results)
+
+
+_validating = threading.local()
+
+
+@contextmanager
+def configurations_built_once():
+    """Within this block (one validation in this thread), each expectation's configuration is built once.
+
+    GX (1.24) rebuilds `Expectation.configuration`, a pydantic dict() of the whole expectation, each time it
+    reads one of its arguments while planning a validation: ~23 times per expectation, 60 % of the time of
+    a submissions gate over 2,000 files. Nothing changes an expectation while it is validated, so the first
+    configuration built serves the rest of the validation; outside such a block GX's own property runs."""
+    _cache_configurations()
+    built, _validating.built = getattr(_validating, "built", None), {}
+    try:
+        yield
+    finally:
+        _validating.built = built
+
+
+@cache
+def _cache_configurations() -> None:
+    from great_expectations.expectations.expectation import Expectation
+
+    build = Expectation.configuration.fget
+
+    def configuration(self):
+        built = getattr(_validating, "built", None)
+        if built is None:
+            return build(self)
+        if id(self) not in built:  # the expectation is kept with it, so its id is not reused meanwhile
+            built[id(self)] = (self, build(self))
+        return built[id(self)][1]
+
+    Expectation.configuration = property(configuration)
 
 
 def _checkpoint(gx, context: FileDataContext, home: Path, gate: str, described: list, result_format: dict):

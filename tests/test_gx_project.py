@@ -5,6 +5,7 @@ definitions, checkpoints, validation results, Data Docs) lands under `$VOCWH_HOM
 the checkout, and processes validating at the same time in one home do not spoil each other.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -120,6 +121,48 @@ def test_a_value_set_from_reference_data_is_a_suite_parameter_not_stored_in_the_
     assert failures == [] and marker.read_text() == stored
     suite = json.loads((settings.gx_dir() / "expectations" / "submissions_中职_2024.json").read_text())
     assert [e["kwargs"]["value_set"] for e in suite["expectations"]] == [{"$PARAMETER": "school_known"}]
+
+
+def test_a_validation_builds_each_expectation_configuration_once_and_finds_the_same(home, monkeypatch):
+    """GX re-builds an expectation's configuration each time it reads an argument; within a validation each is
+    built once. The failures, rows and values found are those of GX's own property, a parameter's value included;
+    outside a validation the property builds afresh, so a changed expectation is never served stale."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation import Expectation
+
+    def expectations():
+        return [
+            *_expectations(),
+            gx.expectations.ExpectColumnValuesToBeInSet(
+                column="row_key", value_set={"$PARAMETER": "known"}, meta={"rule_id": "M001"}
+            ),
+        ]
+
+    def outcome(failures):
+        return [(f.meta, f.expectation_type, f.unexpected_rows, f.observed) for f in failures]
+
+    parameters = {"known": ["2024/a/X1", "2024/b/X1"]}
+    cached = gx_runner.validate(FRAME, expectations(), "mart_2024", ["row_key"], parameters=parameters)
+    assert [f.meta["rule_id"] for f in cached[0]] == ["Q002", "M001"]
+    calls = []
+    build = Expectation.configuration.fget
+    monkeypatch.setattr(Expectation, "configuration", property(lambda e: calls.append(id(e)) or build(e)))
+    monkeypatch.setattr(gx_runner, "configurations_built_once", contextlib.nullcontext)  # GX as it is
+    plain = gx_runner.validate(FRAME, expectations(), "mart_2024", ["row_key"], parameters=parameters)
+    assert outcome(cached[0]) == outcome(plain[0]) and cached[1] == plain[1] == 3
+    assert len(calls) > 3 * len(set(calls))  # what the cache saves: GX builds each several times
+    monkeypatch.undo()
+
+    calls.clear()
+    monkeypatch.setattr(Expectation, "configuration", property(lambda e: calls.append(id(e)) or build(e)))
+    gx_runner._cache_configurations.cache_clear()  # installed over the counting property
+    try:
+        again = gx_runner.validate(FRAME, expectations(), "mart_2024", ["row_key"], parameters=parameters)
+        assert outcome(again[0]) == outcome(cached[0]) and len(calls) == len(set(calls))
+        [one] = _expectations()[:1]
+        assert one.configuration is not one.configuration  # outside a validation: built afresh
+    finally:
+        monkeypatch.undo()  # the caching property of the first validation is back, and installed as far as it knows
 
 
 def test_data_docs_show_the_last_validation_of_each_gate(home):
