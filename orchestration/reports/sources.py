@@ -80,23 +80,34 @@ class Sources:
         self.prev_missing = data_year - 1 not in loaded_years(con)
         city = con.execute(f"select * from {CITY}").df()
         self.city = {(int(r["data_year"]), r["group_name"], r["indicator_code"]): r for r in city.to_dict("records")}
-        schools = con.execute(
-            f"""select s.data_year, s.school_name as group_name, s.indicator_code, s.indicator_name, s.unit, s.value,
-                       p.value as prev_value, 1 as schools_reporting, 1 as schools_expected, '{SCHOOL}' as relation
-                from {SCHOOL} s left join {SCHOOL} p
-                  on p.school_code = s.school_code and p.indicator_code = s.indicator_code
-                 and p.data_year = s.data_year - 1"""
-        ).df()
-        for r in schools.to_dict("records"):
-            r.update(
-                change_abs=None, change_pct=None, change_pp=None
-            )  # a school's changes: issue of the school reports
-            self.city.setdefault((int(r["data_year"]), r["group_name"], r["indicator_code"]), r)
+        self._looked_up: set[str] = set()  # groups already looked up among the schools
         facts = con.execute(f"select * from {FACTS}").df()
         self.facts = {(int(r["data_year"]), r["fact_code"]): r for r in facts.to_dict("records")}
 
     def metric_row(self, code: str, group: str, offset: int = 0) -> dict | None:
-        return self.city.get((self.data_year + offset, group, code))
+        """The city's (or a district's, a type's…) row of the indicator; a group that is none of those is looked
+        up as a school's name, when a report first names it (a national registry holds ten thousand schools)."""
+        key = (self.data_year + offset, group, code)
+        if key not in self.city and group not in self._looked_up:
+            self._looked_up.add(group)
+            self._read_school(group)
+        return self.city.get(key)
+
+    def _read_school(self, name: str) -> None:
+        school = self.con.execute(
+            f"""select s.data_year, s.school_name as group_name, s.indicator_code, s.indicator_name, s.unit, s.value,
+                       p.value as prev_value, 1 as schools_reporting, 1 as schools_expected, '{SCHOOL}' as relation
+                from {SCHOOL} s left join {SCHOOL} p
+                  on p.school_code = s.school_code and p.indicator_code = s.indicator_code
+                 and p.data_year = s.data_year - 1
+                where s.school_name = ?""",
+            [name],
+        ).df()
+        for r in school.to_dict("records"):
+            r.update(
+                change_abs=None, change_pct=None, change_pp=None
+            )  # a school's changes: issue of the school reports
+            self.city.setdefault((int(r["data_year"]), r["group_name"], r["indicator_code"]), r)
 
     def fact_row(self, code: str) -> dict | None:
         return self.facts.get((self.data_year, code))
