@@ -26,60 +26,106 @@ memberships as (
     where in_district_scope
 ),
 
-expected as (
+indicators as (
     select
-        m.data_year, m.group_name, m.group_kind, m.group_level, m.school_code,
-        i.indicator_code, i.aggregation, i.numerator_code, i.denominator_code,
+        iy.data_year, iy.level, i.indicator_code, i.aggregation, i.numerator_code, i.denominator_code,
         case when i.value_type = 'rate' then 100.0 else 1.0 end as multiplier
-    from memberships as m
-    inner join {{ ref('int_indicator_years') }} as iy
-        on iy.data_year = m.data_year and iy.level = m.level
+    from {{ ref('int_indicator_years') }} as iy
     inner join {{ ref('stg_indicators') }} as i
         on i.indicator_code = iy.indicator_code
+),
+
+-- Every (group, indicator) a level's schools are expected to report, and how many schools: the groups' sizes
+-- per level times the level's indicators, never a row per school and indicator (millions at national scale)
+group_sizes as (
+    select data_year, group_name, group_kind, group_level, level, count(*) as schools
+    from memberships
+    group by data_year, group_name, group_kind, group_level, level
+),
+
+expected as (
+    select
+        g.data_year, g.group_name, g.group_kind, g.group_level, x.indicator_code, x.aggregation,
+        max(x.multiplier) as multiplier,
+        cast(sum(g.schools) as bigint) as schools_expected
+    from group_sizes as g
+    inner join indicators as x
+        on x.data_year = g.data_year and x.level = g.level
+    group by g.data_year, g.group_name, g.group_kind, g.group_level, x.indicator_code, x.aggregation
 ),
 
 school_values as (
     select * from {{ ref('int_school_indicator_values') }}
 ),
 
+-- what the member schools reported of an expected indicator (a value of an indicator its level does not
+-- collect counts nowhere)
+reported_sums as (
+    select
+        m.data_year, m.group_name, m.group_kind, m.group_level, v.indicator_code,
+        sum(v.value) as value,
+        count(v.value) as schools_reporting
+    from memberships as m
+    inner join school_values as v
+        on v.data_year = m.data_year and v.school_code = m.school_code
+    inner join indicators as x
+        on x.data_year = m.data_year and x.level = m.level and x.indicator_code = v.indicator_code
+    where x.aggregation = 'sum'
+    group by m.data_year, m.group_name, m.group_kind, m.group_level, v.indicator_code
+),
+
+-- a school's numerator and denominator of a rate, when it reported both
+school_rate_parts as (
+    select n.data_year, n.school_code, x.level, x.indicator_code, n.value as numerator, d.value as denominator
+    from school_values as n
+    inner join indicators as x
+        on x.data_year = n.data_year and x.numerator_code = n.indicator_code
+    inner join school_values as d
+        on d.data_year = n.data_year and d.school_code = n.school_code and d.indicator_code = x.denominator_code
+    where x.aggregation in ('ratio_of_sums', 'per_student', 'ratio')
+      and n.value is not null and d.value is not null
+),
+
+reported_rates as (
+    select
+        m.data_year, m.group_name, m.group_kind, m.group_level, p.indicator_code,
+        sum(p.numerator) as numerator,
+        sum(p.denominator) as denominator,
+        count(*) as schools_reporting
+    from memberships as m
+    inner join school_rate_parts as p
+        on p.data_year = m.data_year and p.school_code = m.school_code and p.level = m.level
+    group by m.data_year, m.group_name, m.group_kind, m.group_level, p.indicator_code
+),
+
 sums as (
     select
         e.data_year, e.group_name, e.group_kind, e.group_level, e.indicator_code,
-        sum(v.value) as value,
+        r.value,
         cast(null as double) as numerator,
         cast(null as double) as denominator,
-        count(v.value) as schools_reporting,
-        count(*) as schools_expected
+        coalesce(r.schools_reporting, 0) as schools_reporting,
+        e.schools_expected
     from expected as e
-    left join school_values as v
-        on v.data_year = e.data_year and v.school_code = e.school_code and v.indicator_code = e.indicator_code
+    left join reported_sums as r
+        on r.data_year = e.data_year and r.group_name = e.group_name and r.group_kind = e.group_kind
+        and r.group_level is not distinct from e.group_level and r.indicator_code = e.indicator_code
     where e.aggregation = 'sum'
-    group by e.data_year, e.group_name, e.group_kind, e.group_level, e.indicator_code
-),
-
-rate_parts as (
-    select
-        e.data_year, e.group_name, e.group_kind, e.group_level, e.indicator_code, e.multiplier,
-        case when n.value is not null and d.value is not null then n.value end as numerator,
-        case when n.value is not null and d.value is not null then d.value end as denominator
-    from expected as e
-    left join school_values as n
-        on n.data_year = e.data_year and n.school_code = e.school_code and n.indicator_code = e.numerator_code
-    left join school_values as d
-        on d.data_year = e.data_year and d.school_code = e.school_code and d.indicator_code = e.denominator_code
-    where e.aggregation in ('ratio_of_sums', 'per_student', 'ratio')
 ),
 
 rates as (
     select
-        data_year, group_name, group_kind, group_level, indicator_code,
-        max(multiplier) * sum(numerator) / nullif(sum(denominator), 0) as value,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        count(denominator) as schools_reporting,
-        count(*) as schools_expected
-    from rate_parts
-    group by data_year, group_name, group_kind, group_level, indicator_code
+        e.data_year, e.group_name, e.group_kind, e.group_level, e.indicator_code,
+        e.multiplier * r.numerator / nullif(r.denominator, 0) as value,
+        r.numerator,
+        r.denominator,
+        coalesce(r.schools_reporting, 0) as schools_reporting,
+        e.schools_expected
+    from expected as e
+    left join reported_rates as r
+        on r.data_year = e.data_year and r.group_name = e.group_name and r.group_kind = e.group_kind
+        and r.group_level is not distinct from e.group_level and r.indicator_code = e.indicator_code
+    where e.aggregation in ('ratio_of_sums', 'per_student', 'ratio')
 ),
 
 school_counts as (
