@@ -103,7 +103,9 @@ def test_rows_take_the_styles_of_the_layout_rows(layout, tmp_path):
 def test_a_wrapped_row_is_as_tall_as_its_text(layout, tmp_path):
     long = "数值变化过大，请核对后在说明列写明原因。" * 8  # 160 CJK characters: ≥ 8 lines of a 40-wide column
     rows = [["t"], ["序号", "说明", "问题"], [1, "短", "短"], [2, "短", long], [3, "第一行\n第二行\n第三行", "x"]]
+    rows.append([4, "说明" * 2000, "x"])  # a school's very long explanation
     ws = load_workbook(_write(layout, tmp_path, rows))["清单"]
+    assert ws.row_dimensions[6].height == 409  # as tall as Excel allows, not a row it refuses
     assert ws.row_dimensions[3].height is None  # one line: the default height
     assert ws.row_dimensions[4].height >= 8 * 15
     assert ws.row_dimensions[5].height == 3 * 15  # the 8.43-wide column B: one line per paragraph

@@ -35,6 +35,7 @@ _TITLE = re.compile(r"(<dc:title[^>]*>).*?(</dc:title>)", re.S)
 _COORDINATE = re.compile(r"([A-Z]+)(\d+)")
 DEFAULT_WIDTH = 8.43  # a column's width when the layout does not set it (Excel's default)
 LINE_HEIGHT = 15  # points per line of the default 11-point font
+MAX_ROW_HEIGHT = 409  # Excel's limit: a taller row is a file it offers to repair
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})  # \r would read back as \n
 
 
@@ -92,7 +93,7 @@ class WorkbookLayout:
                 ),
                 default=1,
             )
-            height = f' ht="{lines * LINE_HEIGHT}" customHeight="1"' if lines > 1 else ""
+            height = f' ht="{min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT)}" customHeight="1"' if lines > 1 else ""
             xml.append(f'<row r="{r}"{height}>{row}</row>')
         dimension = f'<dimension ref="A1:{get_column_letter(max(width, 1))}{max(len(rows), 1)}"/>'
         return (_DIMENSION.sub(dimension, head) + "<sheetData>" + "".join(xml) + "</sheetData>" + tail).encode()
