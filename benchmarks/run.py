@@ -211,7 +211,7 @@ def table_row(r: dict) -> str:
         f"{_s(gen['seconds'])}{' (cached)' if gen['cached'] else ''}",
         f"{bare:.2f}",
         _s(intake),
-        f"{intake / bare:.0f}×" if bare else "—",
+        (f"{intake / bare:.1f}×" if intake / bare < 10 else f"{intake / bare:.0f}×") if bare else "—",
         *(_s(st.stages[s]) for s in ("checks", "dbt", "feedback", "reports", "publication", "other")),
         _s(total - st.duration),
         _s(total),
