@@ -241,7 +241,6 @@ def _layout() -> WorkbookLayout:
     date_col = next(i for i, (_, key) in enumerate(COLUMNS, start=1) if key == "explained_on")
     _style(explain, widths={"G": 60, "H": 36, get_column_letter(date_col): 14})
     explain.cell(3, date_col).number_format = "yyyy-mm-dd"
-    wb.properties.title = "-"
     saved = io.BytesIO()
     wb.save(saved)
     return WorkbookLayout(saved.getvalue())
