@@ -19,7 +19,7 @@ from data_checks import mart_checks, plausibility, submission_checks
 from data_checks.gx_runner import validate
 from data_checks.submission_checks import KEY, LIST_KEY, Context
 from orchestration import catalogue
-from orchestration.findings import Finding, rules
+from orchestration.findings import Finding, errors, rules
 from orchestration.intake.parse import ParsedSubmission
 
 READ_STAGE = {
@@ -119,9 +119,7 @@ def check_files(
             for f in _frame_checks(batch, level, data_year):
                 out[f.file_name].append(f)
     # year-on-year warnings only for files that are not refused anyway: those are fixed first
-    refused = {s.file_name for s in subs if s.blocking} | {
-        name for name, fs in out.items() if any(f.severity == "error" for f in fs)
-    }
+    refused = {s.file_name for s in subs if s.blocking} | {name for name, fs in out.items() if errors(fs)}
     clean = [s for s in subs if s.file_name not in refused]
     for rule in _rules_of(PREVIOUS_YEAR):
         for f in PREVIOUS_YEAR[rule["check_kind"]].findings(rule, clean, previous):
@@ -140,7 +138,7 @@ def check_across(subs: list[ParsedSubmission]) -> dict[str, list[Finding]]:
 
 def combine(per_file: dict[str, list[Finding]], across: dict[str, list[Finding]]) -> dict[str, list[Finding]]:
     """Each file's findings of both: a file a cross-file rule refuses loses its year-on-year warnings."""
-    refused = {name for name, fs in across.items() if any(f.severity == "error" for f in fs)}
+    refused = {name for name, fs in across.items() if errors(fs)}
     yoy = {r["rule_id"] for r in _rules_of(PREVIOUS_YEAR)}
     return {
         name: across.get(name, []) + [f for f in per_file.get(name, []) if not (name in refused and f.rule_id in yoy)]

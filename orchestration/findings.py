@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cache
 
@@ -47,3 +48,8 @@ class Finding:
 
     def record(self) -> dict[str, object]:
         return {**asdict(self), "severity": self.severity, "message_zh": self.message_zh}
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that refuse a file (severity error); any one of them is enough."""
+    return [f for f in findings if f.severity == "error"]

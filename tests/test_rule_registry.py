@@ -31,7 +31,7 @@ from data_checks.mart_checks import check_mart
 from data_checks.plausibility import _value as yoy_value
 from data_checks.submission_checks import tolerance
 from orchestration import catalogue, submission_batch
-from orchestration.findings import rules
+from orchestration.findings import Finding, errors, rules
 from orchestration.intake import isolation
 from orchestration.intake.datasets import columns as dataset_columns
 from orchestration.intake.datasets import parse_dataset
@@ -71,6 +71,18 @@ def test_every_rule_has_an_implementation_and_every_kind_a_rule():
     assert not idle, f"kinds of data_checks/registry.py without a rule row: {idle}"
     for kind in sorted(kinds):
         importlib.import_module(registry.implementation_module(kind))  # a module that exists
+
+
+def test_a_file_is_refused_by_its_error_findings_only():
+    """errors(): what refuses a file, wherever it is asked (reading, the checks, the loader, the datasets)."""
+    severity = {sev: next(r for r, rule in rules().items() if rule["severity"] == sev) for sev in ("error", "warning")}
+    found = [
+        Finding(severity["warning"], "a.xlsx"),
+        Finding(severity["error"], "a.xlsx", row=3),
+        Finding("M007", "a.xlsx"),
+    ]
+    assert errors(found) == [found[1], found[2]] and rules()["M007"]["severity"] == "error"
+    assert errors(found[:1]) == [] and errors([]) == []
 
 
 def test_no_two_rules_check_the_same_thing():

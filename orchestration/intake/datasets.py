@@ -14,7 +14,7 @@ import duckdb
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label
-from orchestration.findings import Finding
+from orchestration.findings import Finding, errors
 from orchestration.intake.files import display_name, entry_findings, entry_hash, landing_files
 from orchestration.intake.isolation import read_isolated
 from orchestration.intake.loader import insert_all
@@ -173,7 +173,7 @@ def load_datasets(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) 
     readings = read_isolated([path for path, _ in entries if path.stem in specs()])
     for path, file_id in entries:
         ds = parse_dataset(path, readings.get(path))
-        errors = [f for f in ds.findings if f.severity == "error"]
+        refusing = errors(ds.findings)
         files.append(
             {
                 "file_id": file_id,
@@ -181,13 +181,13 @@ def load_datasets(con: duckdb.DuckDBPyConnection, data_year: int, folder: Path) 
                 "data_year": data_year,
                 "file_name": display_name(path.name),
                 "file_hash": ds.file_hash,
-                "status": "quarantined" if errors else "accepted",
-                "error_count": len(errors),
+                "status": "quarantined" if refusing else "accepted",
+                "error_count": len(refusing),
                 "loaded_at": now,
             }
         )
-        if errors:
-            quarantined[display_name(path.name)] = [f.message_zh for f in errors]
+        if refusing:
+            quarantined[display_name(path.name)] = [f.message_zh for f in refusing]
             continue
         for row_no, record in ds.records:
             for name, value in record.items():

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
-from orchestration.findings import Finding
+from orchestration.findings import Finding, errors
 from orchestration.intake.parse import ParsedSubmission
 
 DDL = """
@@ -158,7 +158,7 @@ class Batch:
         for s in subs:
             sid = submission_id(self.data_year, s)
             found = checked.get(s.file_name, [])
-            if not any(f.severity == "error" for f in s.findings + found):
+            if not errors(s.findings + found):
                 keys = {"submission_id": sid, "data_year": self.data_year, "school_code": s.school_code}
                 values += [{**keys, **v, "loaded_at": self.now} for v in s.values]
                 list_values += [{**keys, **r, "loaded_at": self.now} for r in s.list_rows]
@@ -175,9 +175,9 @@ class Batch:
         for s in self.files:
             sid = submission_id(self.data_year, s)
             all_findings = s.findings + checked.get(s.file_name, [])
-            errors = [f for f in all_findings if f.severity == "error"]
-            if errors:
-                refused[s.file_name] = [f.message_zh for f in errors]
+            refusing = errors(all_findings)
+            if refusing:
+                refused[s.file_name] = [f.message_zh for f in refusing]
                 if sid in self.with_values:
                     withdrawn.append(sid)
             header.append(
@@ -190,8 +190,8 @@ class Batch:
                     "file_bytes": s.path.lstat().st_size,  # lstat: a symlink entry is recorded, never followed
                     "template_version": s.info.get("template_version"),
                     "filled_by": s.info.get("filled_by"),
-                    "status": "quarantined" if errors else "accepted",
-                    "error_count": len(errors),
+                    "status": "quarantined" if refusing else "accepted",
+                    "error_count": len(refusing),
                     "warning_count": sum(f.severity == "warning" for f in all_findings),
                     "received_at": datetime.fromtimestamp(s.path.lstat().st_mtime, UTC).replace(tzinfo=None),
                     "loaded_at": self.now,

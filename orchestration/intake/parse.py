@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from orchestration import catalogue
 from orchestration.catalogue import normalize_label, normalize_unit
-from orchestration.findings import Finding
+from orchestration.findings import Finding, errors
 from orchestration.intake.files import display_name, entry_findings, entry_hash
 from orchestration.intake.reader import INFO_SHEET, Sheets, read_or_finding
 from orchestration.intake.template import HINTS, INFO_FIELDS
@@ -64,7 +64,7 @@ class ParsedSubmission:
 
     @property
     def blocking(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
+        return errors(self.findings)
 
 
 def parse_submission(
