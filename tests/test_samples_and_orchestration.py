@@ -60,7 +60,7 @@ def test_dagster_definitions_validate():
 
 
 def test_samples_written_by_several_processes_are_those_written_by_one(tmp_path):
-    """The benchmark writes thousands of schools' files in forked workers: same files, same cells."""
+    """The benchmark writes thousands of schools' files in worker processes: same files, same cells."""
     from python_calamine import CalamineWorkbook
 
     from orchestration.samples.generator import generate

@@ -361,7 +361,7 @@ def _datasets(out_dir: Path, year: int) -> list[Path]:
 
 def generate(out_dir: Path, years: list[int], workers: int = 1) -> list[Path]:
     """The sample submissions of each year under out_dir/<year>/; `workers` > 1 writes the schools' files in
-    that many forked processes (the benchmark's thousands of schools), with the same bytes as one."""
+    that many worker processes (the benchmark's thousands of schools), with the same bytes as one."""
     written = []
     for year in years:
         written += _datasets(out_dir, year)
@@ -373,7 +373,9 @@ def generate(out_dir: Path, years: list[int], workers: int = 1) -> list[Path]:
         if workers > 1:
             import multiprocessing
 
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            # spawned, not forked: a fork of a process with threads (pytest's, Dagster's) can inherit a lock
+            # another thread held, and the worker waits for it forever (seen in the test suite)
+            with multiprocessing.get_context("spawn").Pool(workers) as pool:
                 written += pool.starmap(_write_school, schools, chunksize=64)
         else:
             written += [_write_school(*school) for school in schools]
