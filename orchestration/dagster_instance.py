@@ -4,6 +4,7 @@ check result the CLI made. Nothing here runs at import."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -20,7 +21,11 @@ REPOSITORY_LABEL = {".dagster/repository": f"__repository__@{CODE_LOCATION}"}
 WAREHOUSE_TAG = "vocwh/warehouse"  # on every job: runs that write the warehouse, queued one at a time
 
 HEADER = "# Written by vocwh (orchestration/dagster_instance.py): the Dagster instance of this warehouse home."
-DAGSTER_YAML = f"""\
+
+
+def dagster_yaml(home: Path) -> str:
+    """The project's dagster.yaml for a Dagster home (the event log's folder is named in full)."""
+    return f"""\
 {HEADER}
 # Runs, events, schedules and compute logs are stored in this folder (SQLite), next to the warehouse.
 # Delete this file to get the project's current version back; without the first line it is yours and kept.
@@ -34,6 +39,13 @@ concurrency:
     tag_concurrency_limits:
       - key: {WAREHOUSE_TAG}
         limit: 1
+# Dagster's SQLite event log, with its connections kept between events (orchestration/dagster_event_log.py);
+# the same files, in the same folder, as Dagster's own.
+event_log_storage:
+  module: orchestration.dagster_event_log
+  class: KeptConnectionsSqliteEventLogStorage
+  config:
+    base_dir: {json.dumps(str(home / "history" / "runs"))}
 """
 
 
@@ -49,8 +61,9 @@ def ensure_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     ours = not config.exists() or config.read_text(encoding="utf-8").startswith(HEADER)
-    if ours and (not config.exists() or config.read_text(encoding="utf-8") != DAGSTER_YAML):
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    wanted = dagster_yaml(home)
+    if ours and (not config.exists() or config.read_text(encoding="utf-8") != wanted):
+        config.write_text(wanted, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

@@ -26,7 +26,7 @@ def test_the_home_gets_the_projects_dagster_yaml_once(monkeypatch, tmp_path):
     # an older version written by the project is replaced; an operator's own file is kept
     (home / "dagster.yaml").write_text(dagster_instance.HEADER + "\ntelemetry:\n  enabled: false\n", encoding="utf-8")
     dagster_instance.ensure_home()
-    assert (home / "dagster.yaml").read_text(encoding="utf-8") == dagster_instance.DAGSTER_YAML
+    assert (home / "dagster.yaml").read_text(encoding="utf-8") == dagster_instance.dagster_yaml(home)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: true\n", encoding="utf-8")
     dagster_instance.ensure_home()
     assert "enabled: true" in (home / "dagster.yaml").read_text(encoding="utf-8")
