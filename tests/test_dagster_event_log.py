@@ -3,6 +3,7 @@ the same files: a home written by either is read by the other."""
 
 import dagster as dg
 import pytest
+from dagster._core.storage.event_log.sqlite import sqlite_event_log
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from orchestration import dagster_event_log, dagster_instance
@@ -65,11 +66,15 @@ def test_the_home_stores_events_with_kept_connections_readable_by_dagsters_own(h
 
 
 def test_an_engine_per_database_not_per_event(home, monkeypatch):
-    created = []
+    created, by_dagster = [], []
     original = dagster_event_log.create_engine
     monkeypatch.setattr(dagster_event_log, "create_engine", lambda *a, **k: created.append(a[0]) or original(*a, **k))
+    monkeypatch.setattr(sqlite_event_log, "create_engine", lambda *a, **k: by_dagster.append(a[0]) or original(*a, **k))
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        run_ids = [_run(instance) for _ in range(KeptConnectionsSqliteEventLogStorage.KEPT + 1)]
+        run_ids = [_run(instance)]
+        by_dagster.clear()  # Dagster's own, for a new home's index and the tables asked for the first time
+        run_ids += [_run(instance) for _ in range(KeptConnectionsSqliteEventLogStorage.KEPT)]
+        assert by_dagster == []
         storage = instance.event_log_storage
         # each run: its own database once, and the index (kept throughout: it is used by every event)
         assert sorted(created) == sorted(
