@@ -210,7 +210,7 @@ def ui_home(tmp_path, monkeypatch) -> Path:
     dagster_home = dagster_instance.ensure_home()
     assert dagster_home == home / "dagster"
     config = dagster_home / "dagster.yaml"
-    assert config.read_text(encoding="utf-8") == dagster_instance.DAGSTER_YAML
+    assert config.read_text(encoding="utf-8") == dagster_instance.dagster_yaml(dagster_home)
     assert generate(settings.landing_dir(), [int(y) for y in YEARS])
     assert all(any(settings.landing_dir(y).iterdir()) for y in YEARS)
     return home

@@ -2,6 +2,9 @@
 Word's own styles, the PDF carries extractable text in an embedded CJK font, and what schools wrote
 stays text in every format."""
 
+import os
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import docx
@@ -95,14 +98,44 @@ def test_pdf_has_every_chapter_heading_as_text_in_an_embedded_cjk_font(built_war
     _, _, pdf = _outputs(edition)
     text = "".join(extract_text(pdf).split())
     assert all("".join(find(edition).words(c.title).split()) in text for c in find(edition).chapters)
+    fonts = _embedded_fonts(pdf)
+    assert any("CJK" in name and "+" in name for name in fonts), fonts  # a subset, embedded
+
+
+def _embedded_fonts(pdf) -> set[str]:
     with open(pdf, "rb") as f:
         document = PDFDocument(PDFParser(f))
-        fonts = {
+        return {
             str(resolve1(font).get("BaseFont"))
             for page in PDFPage.create_pages(document)
             for font in resolve1(page.resources.get("Font", {})).values()
         }
-    assert any("CJK" in name and "+" in name for name in fonts), fonts  # a subset, embedded
+
+
+NO_FONTS = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>{fonts}</dir><cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
+def test_pdf_sets_chinese_in_the_shipped_font_where_the_system_has_no_cjk_font(tmp_path):
+    """A machine without Noto Sans CJK (here: fontconfig with no fonts at all) still gets a PDF whose
+    Chinese is text, in the font shipped with the mplfonts package, not empty boxes."""
+    (tmp_path / "fonts").mkdir()
+    config = tmp_path / "fonts.conf"
+    config.write_text(NO_FONTS.format(fonts=tmp_path / "fonts", cache=tmp_path / "cache"), encoding="utf-8")
+    pdf = tmp_path / "r.pdf"
+    html = "<html><body><h1>一、基本概况</h1><p>在校生 12.5 万人</p></body></html>"
+    script = (
+        "import sys, pathlib; from orchestration.reports.pdf import html_to_pdf; "
+        "html_to_pdf(sys.argv[1], pathlib.Path(sys.argv[2]))"
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(config)}
+    subprocess.run(
+        [sys.executable, "-c", script, html, str(pdf)], env=env, cwd=settings.REPO_ROOT, check=True, timeout=600
+    )
+    assert "".join(extract_text(pdf).split()) == "一、基本概况在校生12.5万人1"  # the 1 is the page number
+    assert any("CJK" in name and "+" in name for name in _embedded_fonts(pdf))
 
 
 def test_hostile_text_stays_text_in_word(tmp_path):

@@ -5,6 +5,7 @@ import sys
 from datetime import datetime
 
 from orchestration.samples.generator import allocate, school_values
+from orchestration.settings import REPO_ROOT
 
 
 def test_allocate_sums_exactly_and_respects_caps():
@@ -76,3 +77,19 @@ def test_samples_written_by_several_processes_are_those_written_by_one(tmp_path)
     assert [p.relative_to(tmp_path / "one") for p in one] == [p.relative_to(tmp_path / "two") for p in two]
     assert len(one) > 70
     assert all(cells(a) == cells(b) for a, b in zip(one, two, strict=True))
+
+
+def test_the_writing_processes_end_where_sigterm_is_ignored(tmp_path):
+    """A CI runner or nohup can start the tests with SIGTERM ignored, and every child inherits that. The
+    generator's workers must still end: a multiprocessing.Pool ends its workers with SIGTERM when its block
+    closes, and then waited for them forever (about one run in three with 8 workers on 2 cores)."""
+    script = (
+        "import signal, sys, pathlib; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "from orchestration.samples.generator import generate; "
+        "print(len(generate(pathlib.Path(sys.argv[1]), [2025], workers=8)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=900, cwd=REPO_ROOT
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) > 70

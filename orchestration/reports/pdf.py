@@ -16,6 +16,7 @@ PAGE = "@page { size: A4; margin: 2.2cm 2cm; @bottom-center { content: counter(p
 
 def html_to_pdf(html: str, path: Path) -> Path:
     from weasyprint import CSS, HTML  # imported when a PDF is written: about 1 s
+    from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
     font = font_path().as_uri()
@@ -34,9 +35,13 @@ def html_to_pdf(html: str, path: Path) -> Path:
         "body { font-family: 'Noto Sans CJK SC', 'VocwhCJK', sans-serif !important; "
         "max-width: none !important; margin: 0 !important; }"
     )
-    css = CSS(string=f"{faces} {PAGE} {body}", url_fetcher=fetcher)
+    # WeasyPrint loads @font-face fonts only through a FontConfiguration given to both the stylesheet and
+    # the rendering; without one the rule is ignored and, on a machine without a system CJK font, every
+    # Chinese character is an empty box
+    fonts = FontConfiguration()
+    css = CSS(string=f"{faces} {PAGE} {body}", url_fetcher=fetcher, font_config=fonts)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    HTML(string=html, url_fetcher=fetcher).write_pdf(tmp, stylesheets=[css])
+    HTML(string=html, url_fetcher=fetcher).write_pdf(tmp, stylesheets=[css], font_config=fonts)
     tmp.replace(path)
     return path

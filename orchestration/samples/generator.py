@@ -372,11 +372,13 @@ def generate(out_dir: Path, years: list[int], workers: int = 1) -> list[Path]:
         ]
         if workers > 1:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
-            # spawned, not forked: a fork of a process with threads (pytest's, Dagster's) can inherit a lock
-            # another thread held, and the worker waits for it forever (seen in the test suite)
-            with multiprocessing.get_context("spawn").Pool(workers) as pool:
-                written += pool.starmap(_write_school, schools, chunksize=64)
+            # A multiprocessing.Pool ends its workers with SIGTERM when its `with` block closes; where SIGTERM
+            # is ignored (inherited from a CI runner or a nohup), they never end and the pool waits for them
+            # forever (seen in the test suite). The executor tells its workers to stop and waits for them.
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                written += pool.map(_write_school, *zip(*schools, strict=True), chunksize=64)
         else:
             written += [_write_school(*school) for school in schools]
         written += write_sample_explanations(out_dir, year, school_values)
