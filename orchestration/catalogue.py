@@ -132,13 +132,14 @@ def collected_years(seeds_dir: Path = SEEDS_DIR) -> list[int]:
     return sorted({int(r["data_year"]) for r in read_seed("template_versions", seeds_dir)})
 
 
-def template_sheets(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> list[dict[str, str]]:
+@cache  # read for every submission parsed
+def template_sheets(version: str, level: str, seeds_dir: Path = SEEDS_DIR) -> tuple[dict[str, str], ...]:
     rows = [
         r
         for r in read_seed("template_sheets", seeds_dir)
         if r["template_version"] == version and r["level"] in ("全部", level)
     ]
-    return sorted(rows, key=lambda r: int(r["sheet_order"]))
+    return tuple(sorted(rows, key=lambda r: int(r["sheet_order"])))
 
 
 @cache

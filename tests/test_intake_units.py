@@ -193,6 +193,44 @@ def test_a_dtd_is_found_in_utf16_and_across_chunk_boundaries(tmp_path, monkeypat
     assert [r for r, _ in _findings(utf16)] == ["F004"]
 
 
+@pytest.mark.parametrize(
+    "window, formula, dimension",
+    [
+        (b'<c r="D4"><f>5+5</f></c>', True, []),
+        (b'<x:c r="D4"><x:f t="shared" si="0"/></x:c>', True, []),
+        (b'<c r="D4" ref="D4:D9"><v>1</v></c><is><t>of </t></is>', False, []),  # "f " and "f=" not in a tag
+        (b"<a:b:f>", False, []),  # a prefix is one name
+        (b'<dimension ref="A1:XFD9"/>', False, [b"XFD9"]),
+        (b'<x:dimension ref="A1:B2"/><dimension ref="C3"/>', False, [b"B2", b"C3"]),
+        (b'xdimension <dimension ref="D4"', False, [b"D4"]),  # a rejected name overlapping the element
+        (b'<dimensions ref="A1"/>', False, []),
+    ],
+)
+def test_elements_are_found_from_their_name_as_the_whole_pattern_finds_them(window, formula, dimension):
+    """The scan finds `<f` and `<dimension` (with any namespace prefix) from the name, which is fast, and checks
+    the opening behind it; it must find what `<(?:\\w+:)?name` finds, element for element."""
+    import random
+    import re
+
+    from orchestration.intake import reader
+
+    whole_formula = re.compile(rb"<(?:\w+:)?f[\s>/]")
+    whole_dimension = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="(?:[A-Z]+[0-9]+:)?([A-Z]+[0-9]+)"')
+
+    def found(window):
+        formulas = next(reader._elements(reader.FORMULA_NAME, window), None) is not None
+        dimensions = [m[1] for m in reader._elements(reader.DIMENSION_NAME, window)]
+        assert formulas == (whole_formula.search(window) is not None), window
+        assert dimensions == [m[1] for m in whole_dimension.finditer(window)], window
+        return formulas, dimensions
+
+    assert found(window) == (formula, dimension)
+    pieces = [b"<", b">", b"f", b" ", b"/", b"x:", b":", b"a", b"dimension", b' ref="A1"', b' ref="B2:XFD99"', b'"']
+    rng = random.Random(13)
+    for _ in range(20_000):
+        found(b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))))
+
+
 def test_a_formula_saved_without_result_is_an_error_not_a_blank(tmp_path):
     """openpyxl, like many generators, writes formulas without results (calamine reads them as empty
     cells). Every value of one sheet is such a formula, with nothing right of it."""

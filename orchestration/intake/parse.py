@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
@@ -257,6 +258,7 @@ def _header(rows, data_year: int) -> tuple[int, dict[str, int]] | None:
     return None
 
 
+@lru_cache(maxsize=1 << 14, typed=True)  # the same few header texts in every workbook; typed: 1 is not True
 def _header_key(cell: object, data_year: int) -> str | None:
     """What a header cell names; None for anything else, a column of another year's values included
     (数值（上年）, 上年数值, 2024年数值 — ignored, never read as this year's)."""
