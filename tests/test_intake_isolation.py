@@ -67,6 +67,24 @@ def test_a_reader_that_hangs_is_stopped(tmp_path, monkeypatch):
     assert readings[good] == {"表": [(1, [1.0])]}
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_files_queued_behind_one_that_stops_its_worker_are_read_by_another(tmp_path, monkeypatch, workers):
+    """A worker is given several files ahead; when one kills it (memory) or overruns (a pipe standing in for
+    a parse that never ends), that file alone gets F007 and those queued behind it are read by a new worker."""
+    pipe = tmp_path / "pipe.xlsx"
+    os.mkfifo(pipe)
+    monkeypatch.setattr(isolation, "WORKERS", workers)
+    monkeypatch.setattr(isolation, "WALL_SECONDS", 2)
+    monkeypatch.setattr(isolation, "entry_problem", lambda path: None)
+    good = [_workbook(tmp_path / f"good{n}.xlsx") for n in range(5)]
+    paths = [_wide(tmp_path / "wide.xlsx"), good[0], good[1], pipe, *good[2:]]
+    readings = read_isolated(paths)
+    assert sorted(readings) == sorted(paths)
+    assert readings[paths[0]].rule_id == "F007" and "内存超过 2 GB" in readings[paths[0]].message_zh
+    assert readings[pipe].rule_id == "F007" and "读取超过 2 秒" in readings[pipe].message_zh
+    assert all(readings[path] == {"表": [(1, [1.0])]} for path in good)
+
+
 def test_a_cell_at_xfd1048576_is_a_finding_and_the_run_completes_under_a_memory_limit(tmp_path):
     """The whole intake of the 2025 samples plus one file with a space in XFD1048576, in a process
     limited to 3 GiB of address space: calamine alone would ask for about 550 GB for that file."""
