@@ -12,6 +12,7 @@ import hashlib
 import math
 import random
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 from orchestration import catalogue
@@ -66,12 +67,20 @@ def allocate(total: int, weights: list[float], caps: list[int] | None = None) ->
     return out
 
 
-def _part_rules() -> list[tuple[list[str], list[str]]]:
-    return [
-        (catalogue.split_list(r["part_codes"]), catalogue.split_list(r["whole_code"]))
+@cache
+def _part_rules() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """(parts, wholes) of each part/whole rule."""
+    return tuple(
+        (tuple(catalogue.split_list(r["part_codes"])), tuple(catalogue.split_list(r["whole_code"])))
         for r in rules().values()
         if r["check_kind"] in ("part_le_whole", "parts_equal_whole")
-    ]
+    )
+
+
+@cache
+def _rules_with_part(code: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """The part/whole rules in which `code` is a part: asked for every school and indicator."""
+    return tuple((parts, wholes) for parts, wholes in _part_rules() if code in parts)
 
 
 def _order(codes: list[str]) -> list[str]:
@@ -101,8 +110,8 @@ def _caps(code: str, school_values: dict[str, float]) -> float:
     """The most a part can be: its whole less the parts of the same breakdown placed before it, so Σ parts stays
     within the whole at every school (and fills it exactly where the city totals of the parts add up to it)."""
     cap = math.inf
-    for parts, wholes in _part_rules():
-        if code in parts and (here := _wholes_here(wholes, school_values)):
+    for parts, wholes in _rules_with_part(code):
+        if here := _wholes_here(wholes, school_values):
             before = parts[: parts.index(code)]
             cap = min(cap, sum(school_values[w] or 0 for w in here) - sum(school_values.get(p) or 0 for p in before))
     return cap
@@ -165,6 +174,7 @@ def _has_major_totals(data_year: int, level: str) -> bool:
     )
 
 
+@cache  # asked for every school; read-only for its caller
 def _major_mix(data_year: int, level: str, indicator: str) -> dict[str, int]:
     """major -> city value of `indicator` in the year nearest `data_year` that seeds/sample/major_totals.csv has
     for the level (the major mix moves slowly; later years win ties)."""
