@@ -102,6 +102,11 @@ def _gx():
     return great_expectations
 
 
+def expectations():
+    """GX's expectation classes, for the suites the rule families build (GX imported only then)."""
+    return _gx().expectations
+
+
 def _open(home: Path) -> FileDataContext:
     gx = _gx()
     home.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from data_checks.gx_runner import validate
+from data_checks.gx_runner import expectations, validate
 from orchestration.findings import rules
 
 KEY = ["data_year", "group_name", "indicator_code"]
@@ -26,17 +26,11 @@ class MartCheckResult:
     checkpoints: list[str]  # the stored GX checkpoints the gate ran
 
 
-def _gx():
-    import great_expectations as gx  # ~10 s: only when a gate runs
-
-    return gx.expectations
-
-
 class UniqueKey:
     frame = "mart"
 
     def expectations(self, rule: dict, df: pd.DataFrame, data_year: int) -> list:
-        return [_gx().ExpectCompoundColumnsToBeUnique(column_list=KEY, meta={"rule_id": rule["rule_id"]})]
+        return [expectations().ExpectCompoundColumnsToBeUnique(column_list=KEY, meta={"rule_id": rule["rule_id"]})]
 
 
 class RateRange:
@@ -45,7 +39,7 @@ class RateRange:
     def expectations(self, rule: dict, df: pd.DataFrame, data_year: int) -> list:
         df["rate_value"] = df["value"].where(df["value_type"] == "rate")
         return [
-            _gx().ExpectColumnValuesToBeBetween(
+            expectations().ExpectColumnValuesToBeBetween(
                 column="rate_value", min_value=0, max_value=100, meta={"rule_id": rule["rule_id"]}
             )
         ]
@@ -60,7 +54,7 @@ class Completeness:
         required = df["required"].fillna(False).astype(bool)
         df["completeness_this_year"] = df["completeness"].where((df["data_year"] == data_year) & required)
         return [
-            _gx().ExpectColumnValuesToBeBetween(
+            expectations().ExpectColumnValuesToBeBetween(
                 column="completeness_this_year", min_value=float(rule["threshold"]), meta={"rule_id": rule["rule_id"]}
             )
         ]
@@ -71,7 +65,7 @@ class TotalsEqualParts:
 
     def expectations(self, rule: dict, df: pd.DataFrame, data_year: int) -> list:
         return [
-            _gx().ExpectColumnPairValuesToBeEqual(
+            expectations().ExpectColumnPairValuesToBeEqual(
                 column_A="total", column_B="parts_sum", meta={"rule_id": rule["rule_id"]}
             )
         ]

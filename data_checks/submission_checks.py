@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from data_checks.gx_runner import expectations
 from orchestration import catalogue
 from orchestration.findings import Finding
 from orchestration.intake.parse import ParsedSubmission
@@ -88,12 +89,6 @@ def list_record_frame(subs: list[ParsedSubmission]) -> pd.DataFrame:
     return pd.DataFrame(list(records.values()), columns=LIST_KEY if not records else None)
 
 
-def _gx():
-    import great_expectations as gx  # ~10 s: only when a batch is checked
-
-    return gx.expectations
-
-
 def _at(sub: ParsedSubmission, code: str) -> dict:
     where = next((v for v in sub.values if v["indicator_code"] == code), None)
     return {"sheet": where["sheet"], "row": where["row_number"], "cell": where["cell"]} if where else {}
@@ -138,7 +133,7 @@ class Registry:
         # copied into the stored suite, and GX does not re-serialise it for every expectation it plans
         kind = rule["check_kind"]
         return [
-            _gx().ExpectColumnValuesToBeInSet(
+            expectations().ExpectColumnValuesToBeInSet(
                 column=self.COLUMN[kind], value_set={"$PARAMETER": kind}, meta={"rule_id": rule["rule_id"]}
             )
         ]
@@ -178,7 +173,7 @@ class RequiredValue:
     frame = "submission"
 
     def expectations(self, rule: dict, ctx: Context) -> list:
-        e = _gx()
+        e = expectations()
         meta = {"rule_id": rule["rule_id"]}
         return [
             e.ExpectColumnValuesToNotBeNull(column=i.code, meta={**meta, "indicator": i.code})
@@ -207,7 +202,7 @@ class ValueRange:
     frame = "submission"
 
     def expectations(self, rule: dict, ctx: Context) -> list:
-        e = _gx()
+        e = expectations()
         return [
             e.ExpectColumnValuesToBeBetween(
                 column=i.code,
@@ -263,7 +258,7 @@ class PartsAndWhole:
         df[gap] = (part - whole).round(6)  # Σ parts − whole; NaN where a value is blank (not compared)
         meta = {"rule_id": rule_id, "indicator": parts[0], "parts": parts, "wholes": wholes}
         low = None if rule["check_kind"] == "part_le_whole" else -tol
-        return [_gx().ExpectColumnValuesToBeBetween(column=gap, min_value=low, max_value=tol, meta=meta)]
+        return [expectations().ExpectColumnValuesToBeBetween(column=gap, min_value=low, max_value=tol, meta=meta)]
 
     def finding(self, rule: dict, meta: dict, row: dict, ctx: Context, unknown: set[str]) -> Finding | None:
         sub, code = ctx.sub(row), meta["indicator"]
@@ -316,7 +311,7 @@ class ListSum:
             return []
         meta = {"rule_id": rule["rule_id"], "indicator": whole, "list_column": rule["part_codes"]}
         return [
-            _gx().ExpectColumnPairValuesToBeEqual(
+            expectations().ExpectColumnPairValuesToBeEqual(
                 column_A=whole, column_B=column, ignore_row_if="either_value_is_missing", meta=meta
             )
         ]
@@ -344,7 +339,7 @@ class ListRecordPartLeWhole:
         if not {rule["part_codes"], rule["whole_code"]} <= set(ctx.frame.columns):
             return []
         return [
-            _gx().ExpectColumnPairValuesAToBeGreaterThanB(
+            expectations().ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A=rule["whole_code"],
                 column_B=rule["part_codes"],
                 or_equal=True,

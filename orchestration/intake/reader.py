@@ -65,10 +65,9 @@ SIGNATURES = (
 # OOXML never declares a DTD. Looked for with NUL bytes dropped, which finds the UTF-16 spellings too
 # (and keeps the search linear on a run of zeros, where a UTF-16 pattern would crawl).
 DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
-FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-# The same two element patterns without their opening `<` and optional namespace prefix, which `_elements` checks
-# behind each match: a pattern that begins with a literal is found in C, while `<(?:\w+:)?` is tried at every
-# `<` of the part (half the time of the whole scan of a template workbook).
+# Two element patterns (a formula `<f`, the sheet's `<dimension`) without their opening `<` and optional
+# namespace prefix, which `_elements` checks behind each match: a pattern that begins with a literal is found
+# in C, while `<(?:\w+:)?` is tried at every `<` of the part (half the time of the scan of a template workbook).
 FORMULA_NAME = re.compile(rb"f[\s>/]")
 DIMENSION_NAME = re.compile(rb'dimension\b[^>]*?\bref="(?:[A-Z]+[0-9]+:)?([A-Z]+[0-9]+)"')
 ELEMENT_PREFIX = re.compile(rb"\w+:")
@@ -363,7 +362,7 @@ def _special_cells(
                     continue
                 if ERROR_TYPE.search(attrs):
                     marker = FormulaError(_cached_text(inner))
-                elif FORMULA.search(inner) and not _has_result(attrs, inner):
+                elif next(_elements(FORMULA_NAME, inner), None) is not None and not _has_result(attrs, inner):
                     marker = UNCALCULATED
                 else:
                     continue
