@@ -1,6 +1,7 @@
 """One intake batch, composed: read every new file of a year's landing folder (orchestration.intake),
 check the batch against the quality rules (data_checks), load accepted files and every finding
-(orchestration.intake.loader), part by part in one transaction. The intake never calls the checks itself."""
+(orchestration.intake.loader), part by part, landing in one transaction. The intake never calls the checks
+itself."""
 
 from __future__ import annotations
 

@@ -104,6 +104,7 @@ def test_a_failure_in_a_later_part_leaves_nothing_of_the_batch(tmp_path, monkeyp
     with pytest.raises(RuntimeError, match="disk full"):
         submission_batch.ingest(con, YEAR, folder)
     assert [con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in TABLES] == [0, 0, 0, 0]
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (0,)  # staging dropped
     monkeypatch.setattr(registry, "check_files", real)
     summary = submission_batch.ingest(con, YEAR, folder)  # the next run loads the whole batch
     assert len(summary.accepted) + len(summary.quarantined) == 6
