@@ -102,6 +102,35 @@ def test_csv_and_workbook_read_the_same(tmp_path):
     assert a.school_code == b.school_code == "BJGZ002"
 
 
+@pytest.mark.parametrize("majors", [0, 2])
+@pytest.mark.parametrize("level", ["高职", "中职"])
+def test_csv_and_workbook_read_the_same_with_and_without_list_records(tmp_path, level, majors):
+    """A CSV has no rows of a list sheet without records (a school that lists no majors): that is the
+    workbook's empty 专业设置, not a missing sheet (S001 refused such CSVs)."""
+    codes = [code for code in catalogue.majors() if len(code) == 6][:majors]
+    records = [{"major_code": c, "major_name": "示例专业", "enrol": 10, "students": 30} for c in codes]
+    values = {"list:专业设置": records}
+    info = {"school_code": "BJZZ001" if level == "中职" else "BJGZ002"}
+    a = parse_submission(write_workbook(tmp_path / "a.xlsx", level, 2025, info, values), 2025)
+    b = parse_submission(write_csv(tmp_path / "b.csv", level, 2025, info, values), 2025)
+    assert sorted(f.rule_id for f in a.findings) == sorted(f.rule_id for f in b.findings)
+    assert "S001" not in {f.rule_id for f in b.findings}
+    as_list = lambda s: sorted((r["row_key"], r["column_name"], r["value"]) for r in s.list_rows)  # noqa: E731
+    assert as_list(a) == as_list(b)
+    assert len(as_list(b)) == (
+        2 * majors if "专业设置" in catalogue.list_columns(a.info["template_version"], level) else 0
+    )
+
+
+def test_a_csv_without_a_value_sheet_still_misses_it(tmp_path):
+    """Only list sheets may be absent from a CSV: a value sheet with no rows is still missing (S001)."""
+    path = write_csv(tmp_path / "c.csv", "高职", 2025, {"school_code": "BJGZ002"}, {})
+    sheet = catalogue.template_rows("2025", "高职")[0].sheet
+    kept = [line for line in path.read_text(encoding="utf-8-sig").splitlines() if not line.startswith(sheet + ",")]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8-sig")
+    assert ("S001", sheet) in {(f.rule_id, f.sheet) for f in parse_submission(path, 2025).findings}
+
+
 def test_missing_sheet_and_unreadable_file(tmp_path):
     bad = tmp_path / "x.xlsx"
     bad.write_bytes(b"not a zip")

@@ -102,15 +102,18 @@ def parse_submission(
     sub.info["template_version"] = version
     template = [sheet["sheet_name"] for sheet in catalogue.template_sheets(version, level)]
     sheets = _template_names(sheets, template)
+    lists = catalogue.list_columns(version, level)
+    # A CSV has rows of a list sheet only for its records: one without any (专业设置 of a school that lists no
+    # majors) is the workbook's empty sheet, not a missing one
+    empty_lists = lists if sub.path.suffix.lower() == ".csv" else {}
     for name in template:
-        if name not in sheets:
+        if name not in sheets and name not in empty_lists:
             sub.findings.append(
                 Finding(
                     "S001", sub.file_name, sheet=name, found="工作簿中没有该工作表", expected=f"包含工作表「{name}」"
                 )
             )
     index = catalogue.label_index(version, level)
-    lists = catalogue.list_columns(version, level)
     labels = {label for _, label in index}
     guides = {_sheet_key(name) for name in catalogue.guide()}  # 填报说明: our instructions, no values
     for sheet_name, rows in sheets.items():
