@@ -13,6 +13,18 @@ applicable_components as (
     inner join {{ ref('stg_indicators') }} as i on i.indicator_code = c.component_code
 ),
 
+-- the reported values the sums read (components) and the totals a school reports itself: the joins below hash
+-- these few indicators' rows, not every reported value (at 50,000 schools those hash tables outgrew dbt's 512 MB)
+reported_components as (
+    select * from reported
+    where indicator_code in (select component_code from applicable_components)
+),
+
+reported_totals as (
+    select * from reported
+    where indicator_code in (select indicator_code from applicable_components)
+),
+
 derived as (
     select
         sy.data_year,
@@ -22,14 +34,14 @@ derived as (
     from {{ ref('int_school_years') }} as sy
     inner join applicable_components as ac
         on ac.component_level in ('全部', sy.level)
-    left join reported as r
+    left join reported_components as r
         on r.data_year = sy.data_year
         and r.school_code = sy.school_code
         and r.indicator_code = ac.component_code
     where {{ partition_years('sy.data_year') }}
         -- a total the school reports itself (经费投入总额) is kept as reported; its parts are checked by rules
         and not exists (
-            select 1 from reported as own
+            select 1 from reported_totals as own
             where own.data_year = sy.data_year and own.school_code = sy.school_code
                 and own.indicator_code = ac.indicator_code
         )
