@@ -337,7 +337,7 @@ def _allocate_indicator(code: str, data_year: int, schools, total: int, out, mis
     weights, caps = [], []
     for s in eligible:
         # a part is sized by its whole, where the school's template has the whole
-        parent = [w for parts, wholes in _part_rules() if code in parts for w in _wholes_here(wholes, out[s.code])]
+        parent = [w for _, wholes in _rules_with_part(code) for w in _wholes_here(wholes, out[s.code])]
         base = sum(out[s.code][w] or 0 for w in parent) if parent else school_size(s.code)
         # a school's profile is stable (second factor); years move it a little (first factor)
         weights.append(base * _rng(code, s.code, data_year).uniform(0.9, 1.1) * _rng(code, s.code).uniform(0.7, 1.3))
