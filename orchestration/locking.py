@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import settings
+
 TIMEOUT_ENV = "VOCWH_LOCK_TIMEOUT_SECONDS"
 _POLL_SECONDS = 0.2
 _local = threading.local()  # flock is per open file: a nested acquire in the same thread must not wait on itself
@@ -70,7 +72,9 @@ def open_duckdb(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnec
     deadline = time.monotonic() + timeout_seconds()
     while True:
         try:
-            return duckdb.connect(str(db_path), read_only=read_only)
+            return duckdb.connect(
+                str(db_path), read_only=read_only, config={"memory_limit": settings.duckdb_memory_limit()}
+            )
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise

@@ -11,6 +11,10 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 DUCKDB_ENV = "VOCWH_DUCKDB_PATH"
 HOME_ENV = "VOCWH_HOME"
+MEMORY_LIMIT_ENV = "VOCWH_DUCKDB_MEMORY_LIMIT"
+# DuckDB's own default is 80 % of the machine: a national-scale run would hold gigabytes it can spill to disk.
+# dbt's profile (profiles.yml) has the same default for dbt run by hand.
+DEFAULT_MEMORY_LIMIT = "512MB"
 
 
 def home() -> Path:
@@ -22,6 +26,12 @@ def duckdb_path() -> Path:
     """The warehouse file (dbt's profile reads the same variable; the dbt asset sets it from the run's
     Warehouse resource)."""
     return Path(os.environ.get(DUCKDB_ENV, home() / "warehouse.duckdb")).resolve()
+
+
+def duckdb_memory_limit() -> str:
+    """What DuckDB may hold in memory in any process of a run (dbt's and the run's own), beyond which it
+    spills to a temporary folder beside the warehouse file."""
+    return os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
 
 
 def landing_dir(data_year: int | str | None = None) -> Path:

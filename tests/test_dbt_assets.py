@@ -88,3 +88,15 @@ def test_a_reference_build_holds_while_its_inputs_and_tables_do():
     assert carried_over(None, "abc", []) is None  # never built (or its last build had a failing test)
     assert {"marts.dim_school", "marts.dim_indicator", "intermediate.int_school_years"} <= REFERENCE_RELATIONS
     assert "reference.schools" in REFERENCE_RELATIONS and "marts.fct_school_indicator" not in REFERENCE_RELATIONS
+
+
+def test_dbt_run_by_hand_has_the_same_memory_limit_as_the_runs():
+    """dbt started by the run inherits VOCWH_DUCKDB_MEMORY_LIMIT; dbt run by hand (unset) falls back to the
+    profile's default, which must be the run's."""
+    import yaml
+
+    from orchestration import settings
+
+    profile = yaml.safe_load((settings.DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    limit = profile["vocwh"]["outputs"]["dev"]["settings"]["memory_limit"]
+    assert limit == f"{{{{ env_var('{settings.MEMORY_LIMIT_ENV}', '{settings.DEFAULT_MEMORY_LIMIT}') }}}}"

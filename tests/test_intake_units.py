@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from orchestration import catalogue
+from orchestration.defs.resources import Warehouse
 from orchestration.intake.loader import batch
 from orchestration.intake.parse import ParsedSubmission, parse_submission
 from orchestration.intake.template import write_csv, write_workbook
@@ -397,3 +398,30 @@ def test_a_staged_part_holds_none_of_its_python_values_and_lands_only_at_the_fin
         15000,
     )
     assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (0,)
+
+
+def test_a_batch_larger_than_duckdbs_memory_limit_is_staged_on_disk_not_in_memory(tmp_path, monkeypatch):
+    """The run's own connection is capped like dbt's (VOCWH_DUCKDB_MEMORY_LIMIT): a batch of 50,000 files
+    stages gigabytes of values, which must spill to the temporary folder beside the warehouse file rather
+    than stay in the run's memory (DuckDB's own default is 80 % of the machine)."""
+    monkeypatch.setenv("VOCWH_DUCKDB_MEMORY_LIMIT", "32MB")
+    warehouse = Warehouse(duckdb_path=str(tmp_path / "w.duckdb"), landing_root="", published_path="")
+    (tmp_path / "S1_2025.xlsx").touch()
+    values = [
+        {"indicator_code": f"ind_{i}", "value": float(i), "raw_text": f"{i:08d}" * 125, "cell": f"D{i}", "note": None}
+        for i in range(100_000)
+    ]  # ~100 MB of text
+    submission = ParsedSubmission(
+        path=tmp_path / "S1_2025.xlsx", file_hash="1".ljust(64, "0"), info={"school_code": "S1"}, values=values
+    )
+    usage = "select sum(memory_usage_bytes), sum(temporary_storage_bytes) from duckdb_memory()"
+    with warehouse.connect() as con:
+        with batch(con, 2025) as loading:
+            loading.add([submission], {})
+            in_memory, on_disk = con.execute(usage).fetchone()
+            assert in_memory <= 32 << 20 and on_disk > 32 << 20, (in_memory, on_disk)
+            loading.finish({}, unchanged=[])
+        assert con.execute("select count(*), count(distinct raw_text) from raw.submission_values").fetchone() == (
+            100_000,
+            100_000,
+        )
