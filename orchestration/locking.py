@@ -72,13 +72,16 @@ def open_duckdb(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnec
     deadline = time.monotonic() + timeout_seconds()
     while True:
         try:
-            return duckdb.connect(
-                str(db_path), read_only=read_only, config={"memory_limit": settings.duckdb_memory_limit()}
-            )
+            con = duckdb.connect(str(db_path), read_only=read_only)
+            break
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise
             time.sleep(_POLL_SECONDS)
+    # set, not given as connect's config: DuckDB refuses another connection of this process to the same file
+    # (a reader's plain connect) when its configuration differs from the open one's
+    con.execute("set memory_limit = ?", [settings.duckdb_memory_limit()])
+    return con
 
 
 def wait_until_free(db_path: Path) -> None:

@@ -420,6 +420,8 @@ def test_a_batch_larger_than_duckdbs_memory_limit_is_staged_on_disk_not_in_memor
             loading.add([submission], {})
             in_memory, on_disk = con.execute(usage).fetchone()
             assert in_memory <= 32 << 20 and on_disk > 32 << 20, (in_memory, on_disk)
+            # another connection of this process to the file, opened plainly, is not refused for its configuration
+            duckdb.connect(str(tmp_path / "w.duckdb")).close()
             loading.finish({}, unchanged=[])
         assert con.execute("select count(*), count(distinct raw_text) from raw.submission_values").fetchone() == (
             100_000,
