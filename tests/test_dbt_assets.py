@@ -100,3 +100,16 @@ def test_dbt_run_by_hand_has_the_same_memory_limit_as_the_runs():
     profile = yaml.safe_load((settings.DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
     limit = profile["vocwh"]["outputs"]["dev"]["settings"]["memory_limit"]
     assert limit == f"{{{{ env_var('{settings.MEMORY_LIMIT_ENV}', '{settings.DEFAULT_MEMORY_LIMIT}') }}}}"
+
+
+def test_a_dbt_call_builds_no_dbt_adapter_in_the_runs_process(tmp_path):
+    """dagster-dbt would load dbt's macros into an adapter in this process before each call (for row counts
+    and column metadata, which the project does not fetch); the call still runs dbt and streams its events."""
+    from orchestration.dbt_manifest import dbt_cli, duckdb_env
+
+    with duckdb_env(tmp_path / "warehouse.duckdb"):
+        invocation = dbt_cli().cli(["ls", "--select", "dim_school", "--quiet"], target_path=tmp_path / "target")
+        lines = [event.raw_event["info"]["msg"] for event in invocation.stream_raw_events()]
+    assert invocation.is_successful()
+    assert invocation.adapter is None
+    assert "vocwh.marts.core.dim_school" in lines
