@@ -8,6 +8,8 @@ warning, entered a fact); reference dataset rows under such a column name are le
 warehouse keeps all of it for the feedback workbooks and the reports. Table and column comments
 are carried over.
 
+It is replaced only when what it would hold changed (`content_digest`, recorded in `main.publication`): a run
+that changes no published table leaves the copy, and its record of the run that published it, as they were.
 The copy is written to a temporary file beside the target and renamed over it. An analyst who has
 the old copy open keeps reading the old file (rename does not touch open files) and never blocks
 the run; a new connection sees the new copy whole. A run killed mid-copy leaves only a stray
@@ -22,9 +24,11 @@ imported), an existing `data_docs/` is left as it is, and the result's "data_doc
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,28 +72,34 @@ def publish(
     for stray in target.parent.glob(f".{DATA_DOCS}.*.tmp"):
         shutil.rmtree(stray, ignore_errors=True)
     docs_tmp = _stage_data_docs(target.parent, gx_home)  # before the copy: a failing build publishes nothing
-    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     source = con.execute("select current_database()").fetchone()[0]
-    published_at = datetime.now(UTC).replace(tzinfo=None)
-    con.execute(f"attach '{tmp}' as published_copy")
-    try:
-        _copy_analyst_tables(con, source, "published_copy")
-        con.execute(
-            f"create table published_copy.{PUBLICATION_TABLE} as select ? as run_id, ? as data_year, ? as published_at",
-            [run_id, data_year, published_at],
-        )
-    finally:
-        con.execute("detach published_copy")
-    _fsync(tmp)
-    os.replace(tmp, target)
-    _fsync(target.parent)
+    tables = _analyst_tables(con, source)
+    digest = content_digest(con, source, tables)
+    kept = _published_run(con, target, digest)
+    if kept is None:  # a mart changed (or there is no copy yet): the copy is replaced
+        tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+        published_at = datetime.now(UTC).replace(tzinfo=None)
+        con.execute(f"attach '{tmp}' as published_copy")
+        try:
+            _copy_analyst_tables(con, source, "published_copy", tables)
+            con.execute(
+                f"create table published_copy.{PUBLICATION_TABLE} as "
+                "select ? as run_id, ? as data_year, ? as published_at, ? as content_digest",
+                [run_id, data_year, published_at, digest],
+            )
+        finally:
+            con.execute("detach published_copy")
+        _fsync(tmp)
+        os.replace(tmp, target)
+        _fsync(target.parent)
     docs_index = _swap_in(docs_tmp, target.parent / DATA_DOCS) if docs_tmp is not None else None
     models_index = (
         _copy_file(dbt_docs, target.parent / DBT_DOCS / "index.html") if dbt_docs and dbt_docs.exists() else None
     )
     return {
-        "run_id": run_id,
-        "published_at": published_at.isoformat(),
+        "run_id": run_id if kept is None else kept[0],
+        "published_at": (published_at if kept is None else kept[1]).isoformat(),
+        "replaced": kept is None,
         "bytes": target.stat().st_size,
         "data_docs": str(docs_index) if docs_index is not None else None,
         "dbt_docs": str(models_index) if models_index is not None else None,
@@ -113,8 +123,23 @@ def published_tables(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[
     ]
 
 
-def _copy_analyst_tables(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
-    """Create each published table in `target` from `source` (views as tables), without personal columns."""
+@dataclass(frozen=True)
+class AnalystTable:
+    """One table of the published copy: where it comes from and what of it is published."""
+
+    schema: str
+    name: str
+    columns: tuple[tuple[str, str, str | None], ...]  # (name, type, comment), personal columns left out
+    where: str  # the filter that leaves out rows under a personal column ("" for none)
+    comment: str | None
+
+    def select(self, source: str) -> str:
+        listed = ", ".join(f'"{column}"' for column, _, _ in self.columns)
+        return f'select {listed} from "{source}"."{self.schema}"."{self.name}"{self.where}'
+
+
+def _analyst_tables(con: duckdb.DuckDBPyConnection, source: str) -> list[AnalystTable]:
+    """Each published table of `source` (views too) with its columns, less personal ones and their rows."""
     comments = dict(
         ((schema, name), comment)
         for schema, name, comment in con.execute(
@@ -125,30 +150,69 @@ def _copy_analyst_tables(con: duckdb.DuckDBPyConnection, source: str, target: st
         ).fetchall()
     )
     personal_names = personal_columns()
-    for schema in sorted({schema for schema, _ in published_tables(con, source)}):
-        con.execute(f'create schema if not exists {target}."{schema}"')
+    tables = []
     for schema, name in published_tables(con, source):
-        columns = [
-            (column, comment)
-            for column, comment in con.execute(
-                """select column_name, comment from duckdb_columns()
+        columns = tuple(
+            (column, data_type, comment)
+            for column, data_type, comment in con.execute(
+                """select column_name, data_type, comment from duckdb_columns()
                    where database_name = ? and schema_name = ? and table_name = ? order by column_index""",
                 [source, schema, name],
             ).fetchall()
             if column.lower() not in personal_names
-        ]
+        )
         if not columns:
             continue
         where = ""
         if (long_form := LONG_FORM_COLUMN.get(f"{schema}.{name}")) is not None:
             personal = ", ".join(_literal(c) for c in sorted(personal_names))
             where = f' where "{long_form}" is null or lower("{long_form}") not in ({personal})'
-        listed = ", ".join(f'"{column}"' for column, _ in columns)
-        qualified = f'{target}."{schema}"."{name}"'
-        con.execute(f'create table {qualified} as select {listed} from "{source}"."{schema}"."{name}"{where}')
-        if comments.get((schema, name)):
-            con.execute(f"comment on table {qualified} is {_literal(comments[(schema, name)])}")
-        for column, comment in columns:
+        tables.append(AnalystTable(schema, name, columns, where, comments.get((schema, name))))
+    return tables
+
+
+def content_digest(con: duckdb.DuckDBPyConnection, source: str, tables: list[AnalystTable]) -> str:
+    """What the published copy would hold, as one hash: every table's name, columns, types, comments, row count
+    and the sum of its rows' hashes (in any order). Reading the marts is ~10× cheaper than writing them again."""
+    h = hashlib.sha256()
+    for table in tables:
+        listed = ", ".join(f'"{column}"' for column, _, _ in table.columns)
+        rows = con.execute(
+            f"select count(*), coalesce(sum(hash({listed})::hugeint), 0) from ({table.select(source)})"
+        ).fetchall()[0]
+        h.update(repr((table.schema, table.name, table.columns, table.comment, *rows)).encode() + b"\0")
+    return h.hexdigest()
+
+
+def _published_run(con: duckdb.DuckDBPyConnection, target: Path, digest: str) -> tuple[str, datetime] | None:
+    """(run_id, published_at) of the copy at `target` when it holds exactly what would be published now; None
+    when it does not, or there is none, or it cannot be read (then it is replaced, as always before)."""
+    if not target.is_file():
+        return None
+    alias = f"current_copy_{uuid.uuid4().hex}"
+    try:
+        con.execute(f"attach '{target}' as {alias} (read_only)")
+    except duckdb.Error:
+        return None
+    try:
+        rows = con.execute(f"select run_id, published_at, content_digest from {alias}.{PUBLICATION_TABLE}").fetchall()
+    except duckdb.Error:  # a copy from before the digest was recorded
+        rows = []
+    finally:
+        con.execute(f"detach {alias}")
+    return (rows[0][0], rows[0][1]) if len(rows) == 1 and rows[0][2] == digest else None
+
+
+def _copy_analyst_tables(con: duckdb.DuckDBPyConnection, source: str, target: str, tables: list[AnalystTable]) -> None:
+    """Create each published table in `target` from `source` (views as tables), without personal columns."""
+    for schema in sorted({table.schema for table in tables}):
+        con.execute(f'create schema if not exists {target}."{schema}"')
+    for table in tables:
+        qualified = f'{target}."{table.schema}"."{table.name}"'
+        con.execute(f"create table {qualified} as {table.select(source)}")
+        if table.comment:
+            con.execute(f"comment on table {qualified} is {_literal(table.comment)}")
+        for column, _, comment in table.columns:
             if comment:
                 con.execute(f'comment on column {qualified}."{column}" is {_literal(comment)}')
 

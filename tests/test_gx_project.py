@@ -280,10 +280,11 @@ def test_publish_puts_the_data_docs_beside_the_published_copy(home, tmp_path):
         con.close()
 
     html = Path(info["data_docs"]).read_text(encoding="utf-8")
-    assert "mart_2024" in html and "recon_2024" in html
+    assert "mart_2024" in html and "recon_2024" in html  # the docs follow the new validation …
     assert sorted(p.name for p in target.parent.iterdir()) == ["data_docs", "warehouse.duckdb"]  # no temp left
+    assert not info["replaced"]  # … while the copy, whose marts did not change, is kept
     with duckdb.connect(str(target), read_only=True) as published:
-        assert published.execute("select run_id from main.publication").fetchone() == ("run-2",)
+        assert published.execute("select run_id from main.publication").fetchone() == ("run-1",)
 
 
 def test_publish_without_any_validation_publishes_no_docs(home, tmp_path):

@@ -39,7 +39,7 @@ ANALYST_MARTS = (
     kinds={"duckdb"},
     description="The DuckDB copy analysts query (var/published/warehouse.duckdb; docs/analysts.md): "
     "the marts and the reference seeds describing them, without personal data, replaced atomically "
-    "after a successful run.",
+    "after a successful run that changed any of them.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
