@@ -133,9 +133,12 @@ class AnalystTable:
     where: str  # the filter that leaves out rows under a personal column ("" for none)
     comment: str | None
 
+    @property
+    def listed(self) -> str:
+        return ", ".join(f'"{column}"' for column, _, _ in self.columns)
+
     def select(self, source: str) -> str:
-        listed = ", ".join(f'"{column}"' for column, _, _ in self.columns)
-        return f'select {listed} from "{source}"."{self.schema}"."{self.name}"{self.where}'
+        return f'select {self.listed} from "{source}"."{self.schema}"."{self.name}"{self.where}'
 
 
 def _analyst_tables(con: duckdb.DuckDBPyConnection, source: str) -> list[AnalystTable]:
@@ -176,9 +179,8 @@ def content_digest(con: duckdb.DuckDBPyConnection, source: str, tables: list[Ana
     and the sum of its rows' hashes (in any order). Reading the marts is ~10× cheaper than writing them again."""
     h = hashlib.sha256()
     for table in tables:
-        listed = ", ".join(f'"{column}"' for column, _, _ in table.columns)
         rows = con.execute(
-            f"select count(*), coalesce(sum(hash({listed})::hugeint), 0) from ({table.select(source)})"
+            f"select count(*), coalesce(sum(hash({table.listed})::hugeint), 0) from ({table.select(source)})"
         ).fetchall()[0]
         h.update(repr((table.schema, table.name, table.columns, table.comment, *rows)).encode() + b"\0")
     return h.hexdigest()
