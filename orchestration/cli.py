@@ -129,7 +129,12 @@ def _run(args) -> int:
             return 1
         run_inputs.record_run(year, args.job, result.run_id, inputs)
     print(f"warehouse: {settings.duckdb_path()}")
-    print(f"published: {settings.published_path()}  (analysts: open read-only)")
+    from orchestration.publish import published_record
+
+    # the run that wrote the copy: an earlier one when no run since changed a published table
+    record = published_record(settings.published_path())
+    by = f"run {record['run_id']}, {record['published_at']:%Y-%m-%d %H:%M} UTC; " if record else ""
+    print(f"published: {settings.published_path()}  ({by}analysts: open read-only)")
     from orchestration.reports.edition import editions
 
     for edition in editions():

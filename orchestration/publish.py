@@ -75,7 +75,7 @@ def publish(
     source = con.execute("select current_database()").fetchone()[0]
     tables = _analyst_tables(con, source)
     digest = content_digest(con, source, tables)
-    kept = _published_run(con, target, digest)
+    kept = _published_run(target, digest)
     if kept is None:  # a mart changed (or there is no copy yet): the copy is replaced
         tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
         published_at = datetime.now(UTC).replace(tzinfo=None)
@@ -174,35 +174,45 @@ def _analyst_tables(con: duckdb.DuckDBPyConnection, source: str) -> list[Analyst
     return tables
 
 
+# The dbt build that made a row (per-year models): new at every build, also when the row says the same.
+BUILD_LINEAGE = "dbt_invocation_id"
+
+
 def content_digest(con: duckdb.DuckDBPyConnection, source: str, tables: list[AnalystTable]) -> str:
     """What the published copy would hold, as one hash: every table's name, columns, types, comments, row count
-    and the sum of its rows' hashes (in any order). Reading the marts is ~10× cheaper than writing them again."""
+    and the sum of its rows' hashes (in any order), the rows without their build lineage, so a rebuild that
+    changes no value is no change. Reading the marts is ~10× cheaper than writing them again."""
     h = hashlib.sha256()
     for table in tables:
+        hashed = ", ".join(f'"{column}"' for column, _, _ in table.columns if column != BUILD_LINEAGE) or "null"
         rows = con.execute(
-            f"select count(*), coalesce(sum(hash({table.listed})::hugeint), 0) from ({table.select(source)})"
+            f"select count(*), coalesce(sum(hash({hashed})::hugeint), 0) from ({table.select(source)})"
         ).fetchall()[0]
         h.update(repr((table.schema, table.name, table.columns, table.comment, *rows)).encode() + b"\0")
     return h.hexdigest()
 
 
-def _published_run(con: duckdb.DuckDBPyConnection, target: Path, digest: str) -> tuple[str, datetime] | None:
-    """(run_id, published_at) of the copy at `target` when it holds exactly what would be published now; None
-    when it does not, or there is none, or it cannot be read (then it is replaced, as always before)."""
+def published_record(target: Path) -> dict[str, object] | None:
+    """The copy's `publication` row (run_id, data_year, published_at, content_digest when recorded); None when
+    there is no copy or it cannot be read."""
     if not target.is_file():
         return None
-    alias = f"current_copy_{uuid.uuid4().hex}"
     try:
-        con.execute(f"attach '{target}' as {alias} (read_only)")
+        with duckdb.connect(str(target), read_only=True) as copy:
+            cursor = copy.execute(f"select * from {PUBLICATION_TABLE}")
+            rows, names = cursor.fetchall(), [d[0] for d in cursor.description]
     except duckdb.Error:
         return None
-    try:
-        rows = con.execute(f"select run_id, published_at, content_digest from {alias}.{PUBLICATION_TABLE}").fetchall()
-    except duckdb.Error:  # a copy from before the digest was recorded
-        rows = []
-    finally:
-        con.execute(f"detach {alias}")
-    return (rows[0][0], rows[0][1]) if len(rows) == 1 and rows[0][2] == digest else None
+    return dict(zip(names, rows[0], strict=True)) if len(rows) == 1 else None
+
+
+def _published_run(target: Path, digest: str) -> tuple[str, datetime] | None:
+    """(run_id, published_at) of the copy at `target` when it holds exactly what would be published now; None
+    when it does not, or there is none, or it cannot be compared (then it is replaced, as always before)."""
+    record = published_record(target)
+    if record is None or record.get("content_digest") != digest:
+        return None
+    return record["run_id"], record["published_at"]
 
 
 def _copy_analyst_tables(con: duckdb.DuckDBPyConnection, source: str, target: str, tables: list[AnalystTable]) -> None:

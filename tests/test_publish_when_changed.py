@@ -17,8 +17,8 @@ def warehouse(tmp_path):
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     con.execute("create schema marts")
     con.execute(
-        "create table marts.fct_values as select * from (values ('A', 1.5, '张三'), ('B', 2.0, '李四')) "
-        "t(school_code, value, filled_by)"
+        "create table marts.fct_values as select * from (values ('A', 1.5, '张三', 'b1'), ('B', 2.0, '李四', 'b1')) "
+        "t(school_code, value, filled_by, dbt_invocation_id)"
     )
     con.execute("comment on column marts.fct_values.value is '数值'")
     yield con
@@ -32,7 +32,7 @@ def _publish(con, tmp_path: Path, run_id: str) -> dict:
 def _published(tmp_path: Path) -> tuple:
     with duckdb.connect(str(tmp_path / "published" / "warehouse.duckdb"), read_only=True) as copy:
         run = copy.execute("select run_id from main.publication").fetchall()
-        rows = copy.execute("select * from marts.fct_values order by school_code").fetchall()
+        rows = copy.execute("select school_code, value from marts.fct_values order by school_code").fetchall()
     return run, rows
 
 
@@ -42,6 +42,7 @@ def test_nothing_published_changed_keeps_the_copy(warehouse, tmp_path):
     inode = target.stat().st_ino
     warehouse.execute("create table main.not_published as select 1 as x")  # not in the copy
     warehouse.execute("update marts.fct_values set filled_by = '王五'")  # a personal column: not in the copy
+    warehouse.execute("update marts.fct_values set dbt_invocation_id = 'b2'")  # rebuilt, every value the same
 
     again = _publish(warehouse, tmp_path, "run-2")
 
@@ -49,6 +50,8 @@ def test_nothing_published_changed_keeps_the_copy(warehouse, tmp_path):
     assert again["run_id"] == "run-1" and again["published_at"] == first["published_at"]
     assert target.stat().st_ino == inode  # the same file, not a new copy of it
     assert _published(tmp_path) == ([("run-1",)], [("A", 1.5), ("B", 2.0)])
+    with duckdb.connect(str(target), read_only=True) as copy:  # the lineage of the build that run-1 published
+        assert copy.execute("select distinct dbt_invocation_id from marts.fct_values").fetchall() == [("b1",)]
     assert sorted(p.name for p in target.parent.iterdir()) == ["warehouse.duckdb"]  # nothing left behind
 
 
@@ -57,7 +60,7 @@ def test_nothing_published_changed_keeps_the_copy(warehouse, tmp_path):
     [
         "update marts.fct_values set value = 2.5 where school_code = 'A'",  # one value
         "update marts.fct_values set value = case school_code when 'A' then 2.0 else 1.5 end",  # values swapped
-        "insert into marts.fct_values values ('B', 2.0, '李四')",  # a duplicate row
+        "insert into marts.fct_values values ('B', 2.0, '李四', 'b1')",  # a duplicate row
         "delete from marts.fct_values where school_code = 'B'",
         "comment on column marts.fct_values.value is '数值（万元）'",  # what a column means
         "alter table marts.fct_values alter value type decimal(18, 2)",  # its type
