@@ -34,6 +34,17 @@ def run_job(home: Path, year: int, name: str, monkeypatch) -> dg.ExecuteInProces
     )
 
 
+def failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    """What failed in a run, step by step: an assertion on `success` shows it instead of just False."""
+    return [
+        f"{e.step_key}: {e.step_failure_data.error.to_string() if e.step_failure_data.error else e.message}"
+        if e.is_step_failure
+        else f"{e.step_key}: {e.message}"
+        for e in result.all_events
+        if e.is_failure
+    ]
+
+
 def copy_built_home(built: Path, home: Path) -> Path:
     """A scenario's own warehouse, copied from the session's built one (every data year, sample
     submissions) instead of built again: the warehouse file and the landing folder it was loaded from."""

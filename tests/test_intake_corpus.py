@@ -24,6 +24,7 @@ from orchestration.findings import rules
 from orchestration.reports.feedback import feedback_file_name
 from orchestration.samples.generator import school_values
 from tests.corpus.build import YEAR, build
+from tests.pipeline import failures
 
 pytestmark = pytest.mark.e2e  # runs the real Dagster graph on a warehouse of its own
 
@@ -44,7 +45,7 @@ def corpus_run(tmp_path_factory):
             raise_on_error=False,
         )
         feedback = settings.feedback_dir(YEAR)
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    assert result.success, failures(result)
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     quarantined = {
         r[0] for r in con.execute("select file_name from raw.submissions where status = 'quarantined'").fetchall()

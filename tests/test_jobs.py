@@ -7,7 +7,7 @@ from orchestration.definitions import defs
 from orchestration.defs.resources import default_resources
 from orchestration.samples.generator import generate
 from tests.helpers import read_only
-from tests.pipeline import NO_SCHOOL_PDF
+from tests.pipeline import NO_SCHOOL_PDF, failures
 
 pytestmark = pytest.mark.e2e  # runs a real Dagster job on a warehouse of its own
 
@@ -19,7 +19,7 @@ def test_the_intake_job_loads_the_year_and_builds_nothing_else(tmp_path, monkeyp
     job = defs.resolve_job_def("intake")
     with dg.instance_for_test() as instance:
         result = job.execute_in_process(partition_key="2025", instance=instance, resources=default_resources())
-    assert result.success
+    assert result.success, failures(result)
     materialized = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
     assert ("raw", "submissions") in materialized and not [k for k in materialized if k[0] != "raw"]
     with read_only(tmp_path / "warehouse.duckdb") as con:

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from orchestration.samples.generator import generate
 from tests.helpers import read_only
-from tests.pipeline import materialize_year
+from tests.pipeline import failures, materialize_year
 
 pytestmark = pytest.mark.e2e  # runs the real Dagster graph on a warehouse of its own
 
@@ -41,7 +41,7 @@ def quarantine_run(tmp_path_factory):
 
 def test_broken_workbook_is_quarantined_with_every_problem(quarantine_run):
     home, result, senior_row, mentor_row = quarantine_run
-    assert result.success
+    assert result.success, failures(result)
     with read_only(home / "warehouse.duckdb") as con:
         status = con.execute(
             "select status from raw.submissions where file_name = ?", [f"{BROKEN}_2025.xlsx"]

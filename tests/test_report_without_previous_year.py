@@ -16,7 +16,7 @@ from orchestration.reports.render import no_previous_year, render_edition
 from orchestration.reports.sources import NO_CHANGE, NO_PREV
 from orchestration.samples.generator import generate
 from tests.helpers import read_only
-from tests.pipeline import materialize_year
+from tests.pipeline import failures, materialize_year
 
 SAID = "（上年数据未采集）"
 
@@ -58,7 +58,7 @@ def _text(html: str) -> str:
 @pytest.mark.e2e
 def test_the_edition_is_built_and_says_the_previous_year_was_not_collected(one_year):
     home, result = one_year
-    assert result.success
+    assert result.success, failures(result)
     materialized = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
     assert ("reports", "annual_report_combined") in materialized
     folder = home / "reports" / "2025"

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from tests.helpers import add_to_cell, read_only
-from tests.pipeline import copy_built_home, materialize_year
+from tests.pipeline import copy_built_home, failures, materialize_year
 
 pytestmark = pytest.mark.e2e  # runs the real Dagster graph on a copy of the session's built warehouse
 
@@ -82,7 +82,7 @@ def resubmitted(built_warehouse, home, tmp_path_factory):
 
 def test_new_version_wins_and_old_one_stays_in_history(resubmitted):
     home, before, resubmission, _, _, _ = resubmitted
-    assert resubmission.success
+    assert resubmission.success, failures(resubmission)
     with read_only(home / "warehouse.duckdb") as con:
         versions = con.execute(
             """select s.file_hash, s.loaded_at, s.status, st.is_current
@@ -124,7 +124,7 @@ def test_only_the_school_and_its_year_are_reprocessed(resubmitted):
 
 def test_rerun_with_the_same_inputs_changes_nothing(resubmitted):
     _, _, _, after, rerun, again = resubmitted
-    assert rerun.success
+    assert rerun.success, failures(rerun)
     meta, _ = _metadata(rerun, ["raw", "submissions"])
     assert meta["accepted"].value == 0
     assert {k: again[k] for k in ("submissions", "values", "city")} == {
