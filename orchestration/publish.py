@@ -133,12 +133,12 @@ class AnalystTable:
     where: str  # the filter that leaves out rows under a personal column ("" for none)
     comment: str | None
 
-    @property
-    def listed(self) -> str:
-        return ", ".join(f'"{column}"' for column, _, _ in self.columns)
+    def listed(self, leaving_out: str | None = None) -> str:
+        """The published columns, quoted, for a select list (`null` when none is left)."""
+        return ", ".join(f'"{column}"' for column, _, _ in self.columns if column != leaving_out) or "null"
 
     def select(self, source: str) -> str:
-        return f'select {self.listed} from "{source}"."{self.schema}"."{self.name}"{self.where}'
+        return f'select {self.listed()} from "{source}"."{self.schema}"."{self.name}"{self.where}'
 
 
 def _analyst_tables(con: duckdb.DuckDBPyConnection, source: str) -> list[AnalystTable]:
@@ -184,9 +184,9 @@ def content_digest(con: duckdb.DuckDBPyConnection, source: str, tables: list[Ana
     changes no value is no change. Reading the marts is ~10× cheaper than writing them again."""
     h = hashlib.sha256()
     for table in tables:
-        hashed = ", ".join(f'"{column}"' for column, _, _ in table.columns if column != BUILD_LINEAGE) or "null"
         rows = con.execute(
-            f"select count(*), coalesce(sum(hash({hashed})::hugeint), 0) from ({table.select(source)})"
+            f"select count(*), coalesce(sum(hash({table.listed(BUILD_LINEAGE)})::hugeint), 0) "
+            f"from ({table.select(source)})"
         ).fetchall()[0]
         h.update(repr((table.schema, table.name, table.columns, table.comment, *rows)).encode() + b"\0")
     return h.hexdigest()

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publish import publish
+from orchestration.publish import publish, published_record
 
 
 @pytest.fixture
@@ -92,3 +92,28 @@ def test_a_copy_that_cannot_be_compared_is_replaced(warehouse, tmp_path):
 
     target.unlink()
     assert _publish(warehouse, tmp_path, "run-4")["replaced"]
+
+
+def test_the_copy_names_the_run_that_wrote_it(warehouse, tmp_path):
+    """What `vocwh run` prints after a run: the run that wrote the copy, an earlier one when it was kept;
+    nothing when there is no copy or it is not a database."""
+    target = tmp_path / "published" / "warehouse.duckdb"
+    assert published_record(target) is None
+    first = _publish(warehouse, tmp_path, "run-1")
+    _publish(warehouse, tmp_path, "run-2")  # nothing changed: kept
+    record = published_record(target)
+    assert (record["run_id"], record["data_year"]) == ("run-1", 2025)
+    assert record["published_at"].isoformat() == first["published_at"]
+    assert len(record["content_digest"]) == 64
+    target.write_bytes(b"not a database")
+    assert published_record(target) is None
+
+
+def test_a_table_of_lineage_alone_is_compared_by_its_row_count(warehouse, tmp_path):
+    """A published table whose only column is the build lineage: a rebuild keeps the copy, a new row does not."""
+    warehouse.execute("create table marts.fct_builds as select 'b1' as dbt_invocation_id")
+    _publish(warehouse, tmp_path, "run-1")
+    warehouse.execute("update marts.fct_builds set dbt_invocation_id = 'b2'")
+    assert not _publish(warehouse, tmp_path, "run-2")["replaced"]
+    warehouse.execute("insert into marts.fct_builds values ('b3')")
+    assert _publish(warehouse, tmp_path, "run-3")["replaced"]
